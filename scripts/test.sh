@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Sets up what is missing and runs every test of NadaWeb. Extra arguments go to `dotnet test`
+# (e.g. --filter FullyQualifiedName~Parity). Parity vectors: NADA_PARITY_DIR (default ../shared/parity).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export NADA_PARITY_DIR="${NADA_PARITY_DIR:-$(cd .. && pwd)/shared/parity}"
+exec scripts/in-userland.sh scripts/_test-inner.sh "$@"
