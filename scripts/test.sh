@@ -3,5 +3,5 @@
 # (e.g. --filter FullyQualifiedName~Parity). Parity vectors: NADA_PARITY_DIR (default ../shared/parity).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export NADA_PARITY_DIR="${NADA_PARITY_DIR:-$(cd .. && pwd)/shared/parity}"
+export NADA_PARITY_DIR="$(readlink -f "${NADA_PARITY_DIR:-../shared/parity}")"
 exec scripts/in-userland.sh scripts/_test-inner.sh "$@"
