@@ -10,15 +10,18 @@
 #
 # Usage: scripts/in-userland.sh COMMAND [ARG...]      (runs in the current directory)
 # Environment:
-#   NADA_USERLAND        where the userland lives (default ~/.cache/nada/userland-trixie)
+#   NADA_USERLAND        where the userland lives (default ~/.cache/nada/userland-trixie-v<version>)
 #   NADA_USERLAND_FORCE  1 = use the userland even when the host's libstdc++ is new enough
 set -euo pipefail
 
 required=GLIBCXX_3.4.32
-userland="${NADA_USERLAND:-$HOME/.cache/nada/userland-trixie}"
-# Bump when the package list changes: an older userland is rebuilt.
-userland_version=1
+# Bump when the package list changes: a new userland is built beside the old one.
+userland_version=2
+userland="${NADA_USERLAND:-$HOME/.cache/nada/userland-trixie-v$userland_version}"
 userland_packages="libicu76,libssl3t64,ca-certificates"
+# Installed with apt inside the userland after debootstrap (debootstrap cannot configure chromium's
+# dependencies itself): Debian's Chromium for the Playwright browser tests, and a font for it.
+userland_apt_packages="chromium fonts-dejavu-core"
 
 log() { printf '[userland] %s\n' "$*" >&2; }
 
@@ -60,6 +63,18 @@ ensure_userland() {
     exit 1
   fi
   rm -f "$tmp.log"
+  cp -L /etc/resolv.conf "$tmp/etc/resolv.conf" 2>/dev/null || true
+  log "installing $userland_apt_packages into the userland"
+  if ! unshare --mount --propagation private bash -c '
+      set -e; u="$1"; shift
+      mount -t proc proc "$u/proc"; mount --rbind /dev "$u/dev"
+      chroot "$u" /bin/bash -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $*"
+    ' apt "$tmp" $userland_apt_packages >"$tmp.apt.log" 2>&1; then
+    tail -20 "$tmp.apt.log" >&2
+    echo "error: installing $userland_apt_packages into $tmp failed (log: $tmp.apt.log)." >&2
+    exit 1
+  fi
+  rm -f "$tmp.apt.log"
   echo "$userland_version" >"$tmp/.nada-userland"
   rm -rf "$userland"
   mv "$tmp" "$userland"
