@@ -1,0 +1,55 @@
+using Microsoft.AspNetCore.Mvc;
+using Nada.Web.Data;
+using Nada.Web.Domains;
+using Nada.Web.Security;
+
+namespace Nada.Web.Api;
+
+/// <summary>A gallery entry over the API.</summary>
+public sealed record DomainDto(
+    Guid Id, Guid JobId, string SourceText, string TargetText, string BaseModel, string Owner, DateTimeOffset CreatedAt,
+    string ThumbnailUrl, string GeneratorUrl, bool Shared)
+{
+    public static DomainDto From(DomainRecord d, string? shareToken = null)
+    {
+        var q = shareToken is null ? "" : $"?share={Uri.EscapeDataString(shareToken)}";
+        return new(d.Id, d.JobId, d.SourceText, d.TargetText, d.BaseModel, d.Owner?.Email ?? "", d.CreatedAt,
+            $"/files/domains/{d.Id}/thumbnail{q}", $"/files/domains/{d.Id}/generator{q}", d.ShareToken is not null);
+    }
+}
+
+/// <summary>Seeds to sample on a domain.</summary>
+public sealed record SampleRequestDto(List<int> Seeds, float TruncationPsi = 0.7f);
+
+/// <summary>/api/domains (list, get, share, revoke, sample) and /api/share/{token}.</summary>
+public static class DomainEndpoints
+{
+    public static void MapDomainsApi(this IEndpointRouteBuilder app)
+    {
+        var domains = app.MapGroup("/api/domains").RequireAuthorization().DisableAntiforgery();
+        domains.MapGet("/", async (HttpContext http, DomainService service, bool? all) =>
+            (await service.ListAsync(http.User, all == true, http.RequestAborted)).Select(d => DomainDto.From(d)));
+        domains.MapGet("/{id:guid}", async (Guid id, HttpContext http, DomainService service) =>
+            await service.GetAsync(http.User, id, http.RequestAborted) is { } d ? Results.Ok(DomainDto.From(d)) : Results.NotFound());
+        domains.MapPost("/{id:guid}/share", async (Guid id, HttpContext http, DomainService service) =>
+            await service.ShareAsync(http.User, id, http.RequestAborted) is { } token
+                ? Results.Ok(new { token, url = $"/s/{token}", api = $"/api/share/{token}" })
+                : Results.NotFound());
+        domains.MapDelete("/{id:guid}/share", async (Guid id, HttpContext http, DomainService service) =>
+            await service.RevokeAsync(http.User, id, http.RequestAborted) ? Results.NoContent() : Results.NotFound());
+        domains.MapPost("/{id:guid}/samples", async (Guid id, [FromBody] SampleRequestDto req, HttpContext http, DomainService service) =>
+        {
+            if (await service.GetAsync(http.User, id, http.RequestAborted) is not { } d) return Results.NotFound();
+            try
+            {
+                var pngs = service.Sample(d, req.Seeds ?? [], req.TruncationPsi);
+                return Results.Ok(pngs.Select((p, i) => new { seed = req.Seeds![i], png = Convert.ToBase64String(p) }));
+            }
+            catch (ArgumentException e) { return Results.BadRequest(new { error = e.Message }); }
+        });
+
+        app.MapGet("/api/share/{token}", async (string token, DomainService service, HttpContext http) =>
+            await service.GetSharedAsync(token, http.RequestAborted) is { } d ? Results.Ok(DomainDto.From(d, token)) : Results.NotFound())
+            .AllowAnonymous();
+    }
+}

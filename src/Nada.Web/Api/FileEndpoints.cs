@@ -1,0 +1,56 @@
+using Nada.Web.Data;
+using Nada.Web.Domains;
+using Nada.Web.Jobs;
+using Nada.Web.Progress;
+
+namespace Nada.Web.Api;
+
+/// <summary>
+/// Files behind the access rules: live previews, domain thumbnails and generators. Open to the owner, admins and
+/// holders of the domain's share token (?share=...); everyone else gets 404.
+/// </summary>
+public static class FileEndpoints
+{
+    public static void MapFiles(this IEndpointRouteBuilder app)
+    {
+        var files = app.MapGroup("/files").AllowAnonymous();
+
+        files.MapGet("/jobs/{id:guid}/previews/{step:int}", async (Guid id, int step, string? share, HttpContext http,
+            JobService jobs, DomainService domains, ProgressStore store) =>
+        {
+            var allowed = await jobs.GetAsync(http.User, id, http.RequestAborted) is not null
+                || await domains.TokenOpensJobAsync(id, share, http.RequestAborted);
+            var file = store.PreviewFile(id, step);
+            if (!allowed || !File.Exists(file)) return Results.NotFound();
+            http.Response.Headers.CacheControl = "private, max-age=3600";
+            return Results.File(file, "image/png");
+        });
+
+        files.MapGet("/domains/{id:guid}/thumbnail", async (Guid id, string? share, HttpContext http, DomainService domains) =>
+            await domains.GetVisibleAsync(http.User, id, share, http.RequestAborted) is { } d
+                ? Results.File(domains.FilePath(d.ThumbnailFile), "image/png")
+                : Results.NotFound());
+
+        files.MapGet("/domains/{id:guid}/generator", async (Guid id, string? share, HttpContext http, DomainService domains) =>
+        {
+            if (await domains.GetVisibleAsync(http.User, id, share, http.RequestAborted) is not { } d) return Results.NotFound();
+            var path = domains.FilePath(d.GeneratorFile);
+            var name = $"nada-{Slug(d.TargetText)}-{d.Id.ToString("N")[..8]}{Path.GetExtension(path)}";
+            if (path.EndsWith(".fake.json", StringComparison.Ordinal)) name = name.Replace(".json", ".fake.json");
+            return Results.File(path, "application/octet-stream", name);
+        });
+
+        files.MapGet("/domains/{id:guid}/samples/{seed:int}", async (Guid id, int seed, string? share, float? psi, HttpContext http, DomainService domains) =>
+        {
+            if (await domains.GetVisibleAsync(http.User, id, share, http.RequestAborted) is not { } d) return Results.NotFound();
+            try { return Results.File(domains.Sample(d, [seed], psi ?? 0.7f)[0], "image/png"); }
+            catch (ArgumentException e) { return Results.BadRequest(new { error = e.Message }); }
+        });
+    }
+
+    private static string Slug(string text)
+    {
+        var s = new string(text.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-').ToArray()).Trim('-');
+        return s.Length == 0 ? "domain" : s[..Math.Min(s.Length, 40)];
+    }
+}

@@ -1,0 +1,31 @@
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+
+namespace Nada.Web.Data;
+
+/// <summary>The app's database: accounts, jobs and domains.</summary>
+public sealed class NadaDbContext(DbContextOptions<NadaDbContext> options) : IdentityDbContext<AppUser>(options)
+{
+    public DbSet<JobRecord> Jobs => Set<JobRecord>();
+    public DbSet<DomainRecord> Domains => Set<DomainRecord>();
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+        builder.Entity<JobRecord>(e =>
+        {
+            e.HasIndex(j => new { j.OwnerId, j.Status });
+            e.HasIndex(j => j.CreatedAt);
+            e.Property(j => j.Status).HasConversion<string>();
+            // SQLite cannot order by DateTimeOffset; store UTC ticks.
+            e.Property(j => j.CreatedAt).HasConversion(v => v.UtcTicks, v => new DateTimeOffset(v, TimeSpan.Zero));
+            e.HasOne(j => j.Owner).WithMany().HasForeignKey(j => j.OwnerId);
+        });
+        builder.Entity<DomainRecord>(e =>
+        {
+            e.HasIndex(d => d.ShareToken).IsUnique();
+            e.Property(d => d.CreatedAt).HasConversion(v => v.UtcTicks, v => new DateTimeOffset(v, TimeSpan.Zero));
+            e.HasOne(d => d.Owner).WithMany().HasForeignKey(d => d.OwnerId);
+        });
+    }
+}

@@ -1,0 +1,98 @@
+using System.Security.Claims;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Nada.Web.Data;
+using Nada.Web.Engine;
+using Nada.Web.Options;
+using Nada.Web.Security;
+
+namespace Nada.Web.Domains;
+
+/// <summary>The gallery: lists domains, samples them, and shares or unshares them, with the access rules applied.</summary>
+public sealed class DomainService(
+    IDbContextFactory<NadaDbContext> dbFactory,
+    IDomainSampler sampler,
+    DataPaths paths,
+    IOptions<LimitsOptions> limits)
+{
+    /// <summary>The user's domains, newest first; every domain for an admin who asks.</summary>
+    public async Task<List<DomainRecord>> ListAsync(ClaimsPrincipal user, bool all = false, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var q = db.Domains.AsNoTracking().Include(d => d.Owner).AsQueryable();
+        if (!(all && user.IsAdmin()))
+        {
+            var id = user.UserId();
+            q = q.Where(d => d.OwnerId == id);
+        }
+        return await q.OrderByDescending(d => d.CreatedAt).Take(500).ToListAsync(ct);
+    }
+
+    /// <summary>A domain the user owns (or any, for an admin), or null.</summary>
+    public async Task<DomainRecord?> GetAsync(ClaimsPrincipal user, Guid id, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var d = await db.Domains.AsNoTracking().Include(x => x.Owner).SingleOrDefaultAsync(x => x.Id == id, ct);
+        return d is not null && user.CanManage(d.OwnerId) ? d : null;
+    }
+
+    /// <summary>A shared domain by its token, or null for an unknown, revoked or malformed token.</summary>
+    public async Task<DomainRecord?> GetSharedAsync(string? token, CancellationToken ct = default)
+    {
+        if (!ShareTokens.LooksValid(token)) return null;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Domains.AsNoTracking().Include(x => x.Owner).SingleOrDefaultAsync(x => x.ShareToken == token, ct);
+    }
+
+    /// <summary>A domain the user may see: owner, admin, or holder of its share token.</summary>
+    public async Task<DomainRecord?> GetVisibleAsync(ClaimsPrincipal user, Guid id, string? shareToken, CancellationToken ct = default)
+    {
+        var d = await GetAsync(user, id, ct);
+        if (d is not null) return d;
+        var shared = await GetSharedAsync(shareToken, ct);
+        return shared?.Id == id ? shared : null;
+    }
+
+    /// <summary>Whether <paramref name="shareToken"/> is the live share token of the domain made by job <paramref name="jobId"/>.</summary>
+    public async Task<bool> TokenOpensJobAsync(Guid jobId, string? shareToken, CancellationToken ct = default)
+    {
+        var shared = await GetSharedAsync(shareToken, ct);
+        return shared?.JobId == jobId;
+    }
+
+    /// <summary>Creates (or returns the existing) share token. Null when not found or not allowed.</summary>
+    public async Task<string?> ShareAsync(ClaimsPrincipal user, Guid id, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var d = await db.Domains.SingleOrDefaultAsync(x => x.Id == id, ct);
+        if (d is null || !user.CanManage(d.OwnerId)) return null;
+        d.ShareToken ??= ShareTokens.New();
+        await db.SaveChangesAsync(ct);
+        return d.ShareToken;
+    }
+
+    /// <summary>Revokes the share token: the old link stops working at once. False when not found or not allowed.</summary>
+    public async Task<bool> RevokeAsync(ClaimsPrincipal user, Guid id, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var d = await db.Domains.SingleOrDefaultAsync(x => x.Id == id, ct);
+        if (d is null || !user.CanManage(d.OwnerId)) return false;
+        d.ShareToken = null;
+        await db.SaveChangesAsync(ct);
+        return true;
+    }
+
+    /// <summary>Draws one PNG per seed from the domain's generator.</summary>
+    public IReadOnlyList<byte[]> Sample(DomainRecord domain, IReadOnlyList<int> seeds, float truncationPsi)
+    {
+        var max = limits.Value.MaxSampleSeeds;
+        if (seeds.Count == 0) throw new ArgumentException("Give at least one seed.");
+        if (seeds.Count > max) throw new ArgumentException($"{seeds.Count} seeds asked; at most {max} at once.");
+        if (!float.IsFinite(truncationPsi) || truncationPsi < 0 || truncationPsi > 1)
+            throw new ArgumentException("Truncation psi must be between 0 and 1.");
+        return sampler.SamplePng(paths.ResolveData(domain.GeneratorFile), seeds, truncationPsi);
+    }
+
+    /// <summary>Absolute path of a domain file stored relative to the data folder.</summary>
+    public string FilePath(string relative) => paths.ResolveData(relative);
+}

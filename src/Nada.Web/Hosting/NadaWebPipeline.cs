@@ -1,0 +1,34 @@
+using Hangfire;
+using Nada.Web.Api;
+using Nada.Web.Components;
+using Nada.Web.Progress;
+using Nada.Web.Security;
+
+namespace Nada.Web.Hosting;
+
+/// <summary>The request pipeline and every endpoint of the app.</summary>
+public static class NadaWebPipeline
+{
+    public static WebApplication UseNadaWeb(this WebApplication app)
+    {
+        if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+
+        app.MapStaticAssets();
+        app.MapAuthApi();
+        app.MapJobsApi();
+        app.MapDomainsApi();
+        app.MapFiles();
+        app.MapHub<ProgressHub>("/hubs/progress");
+        app.MapHangfireDashboard("/hangfire", new DashboardOptions
+        {
+            Authorization = [new AdminDashboardFilter()],
+            DashboardTitle = "NadaWeb jobs",
+            AppPath = "/admin/queue",
+        });
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+}

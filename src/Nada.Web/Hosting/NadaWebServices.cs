@@ -1,0 +1,122 @@
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using MudBlazor.Services;
+using Nada.Web.Data;
+using Nada.Web.Domains;
+using Nada.Web.Engine;
+using Nada.Web.Engine.Fake;
+using Nada.Web.Images;
+using Nada.Web.Jobs;
+using Nada.Web.Options;
+using Nada.Web.Progress;
+using Nada.Web.Security;
+
+namespace Nada.Web.Hosting;
+
+/// <summary>Registers everything the web app needs.</summary>
+public static class NadaWebServices
+{
+    public static WebApplicationBuilder AddNadaWeb(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var config = builder.Configuration;
+
+        services.AddOptions<NadaOptions>().BindConfiguration(NadaOptions.Section);
+        services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.Section);
+        services.AddOptions<LimitsOptions>().BindConfiguration(LimitsOptions.Section);
+        services.AddOptions<EngineOptions>().BindConfiguration(EngineOptions.Section);
+        services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section);
+        services.AddSingleton<DataPaths>();
+        services.AddSingleton(TimeProvider.System);
+
+        // Cookie keys live in the data folder, so sign-ins survive a restart.
+        var dataDir = Path.GetFullPath(config[$"{NadaOptions.Section}:DataDir"] ?? "data", builder.Environment.ContentRootPath);
+        services.AddDataProtection().SetApplicationName("NadaWeb")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDir, "keys")));
+
+        services.AddDbContextFactory<NadaDbContext>((sp, o) =>
+            o.UseSqlite($"Data Source={sp.GetRequiredService<DataPaths>().DatabaseFile}"));
+
+        services.AddIdentityCore<AppUser>(o =>
+            {
+                o.User.RequireUniqueEmail = true;
+                o.Password.RequiredLength = 8;
+                o.Password.RequireNonAlphanumeric = false;
+                o.Lockout.MaxFailedAccessAttempts = 10;
+            })
+            .AddRoles<IdentityRole>()
+            .AddEntityFrameworkStores<NadaDbContext>()
+            .AddSignInManager()
+            .AddDefaultTokenProviders();
+        services.AddAuthentication(IdentityConstants.ApplicationScheme).AddIdentityCookies(c =>
+            c.ApplicationCookie?.Configure(o =>
+            {
+                o.LoginPath = "/account/login";
+                o.AccessDeniedPath = "/account/denied";
+                o.Cookie.Name = "nada.auth";
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Lax;
+                o.Events.OnRedirectToLogin = ctx => ApiAwareRedirect(ctx, StatusCodes.Status401Unauthorized);
+                o.Events.OnRedirectToAccessDenied = ctx => ApiAwareRedirect(ctx, StatusCodes.Status403Forbidden);
+            }));
+        services.AddAuthorizationBuilder()
+            .AddPolicy(ProgressHub.Policy, p => p.RequireAssertion(ctx =>
+                ctx.User.Identity?.IsAuthenticated == true
+                || (ctx.Resource is HttpContext http && ShareTokens.LooksValid(http.Request.Query["share"]))));
+        services.AddCascadingAuthenticationState();
+        services.AddScoped<AccountService>();
+
+        // Engine: one switch between the fake engine and the TorchSharp one.
+        var engine = config.GetSection(EngineOptions.Section).Get<EngineOptions>() ?? new EngineOptions();
+        switch (engine.Kind.ToLowerInvariant())
+        {
+            case "fake":
+                services.AddSingleton<FakeAdaptationEngine>();
+                services.AddSingleton<IAdaptationEngine>(sp => sp.GetRequiredService<FakeAdaptationEngine>());
+                services.AddSingleton<IDomainSampler, FakeDomainSampler>();
+                break;
+            case "torch":
+                throw new InvalidOperationException(
+                    "Engine:Kind is 'torch' but this build has no TorchSharp engine wired in yet; use Engine:Kind=fake.");
+            default:
+                throw new InvalidOperationException($"Engine:Kind is '{engine.Kind}'; use fake or torch.");
+        }
+        services.AddSingleton<IModelCatalog, FolderModelCatalog>();
+
+        services.AddSingleton<ProgressStore>();
+        services.AddSingleton<RunningJobs>();
+        services.AddHostedService<HubProgressForwarder>();
+        services.AddSingleton<StyleImageSanitizer>();
+        services.AddScoped<SubmitValidator>();
+        services.AddScoped<JobService>();
+        services.AddScoped<DomainService>();
+        services.AddTransient<AdaptationJob>();
+        services.AddNadaJobs(config);
+
+        services.AddSignalR(o => o.MaximumReceiveMessageSize = 64 * 1024);
+        services.AddRazorComponents().AddInteractiveServerComponents(o => o.DetailedErrors = builder.Environment.IsDevelopment())
+            .AddHubOptions(o => o.MaximumReceiveMessageSize = 32 * 1024 * 1024);
+        services.AddMudServices();
+        services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = 64 * 1024 * 1024);
+        // Serve wwwroot and package assets (MudBlazor) from a build as well as from a publish.
+        builder.WebHost.UseStaticWebAssets();
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 64 * 1024 * 1024);
+        return builder;
+    }
+
+    /// <summary>API, hub and file requests get a status code, pages a redirect to the sign-in page.</summary>
+    private static Task ApiAwareRedirect(Microsoft.AspNetCore.Authentication.RedirectContext<CookieAuthenticationOptions> ctx, int status)
+    {
+        var path = ctx.Request.Path;
+        if (path.StartsWithSegments("/api") || path.StartsWithSegments("/hubs") || path.StartsWithSegments("/files"))
+        {
+            ctx.Response.StatusCode = status;
+            return Task.CompletedTask;
+        }
+        ctx.Response.Redirect(ctx.RedirectUri);
+        return Task.CompletedTask;
+    }
+}

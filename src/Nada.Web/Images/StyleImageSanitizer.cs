@@ -1,0 +1,50 @@
+using Microsoft.Extensions.Options;
+using Nada.Web.Options;
+using SkiaSharp;
+
+namespace Nada.Web.Images;
+
+/// <summary>
+/// Turns an untrusted upload into a PNG we wrote ourselves: size limit, pixel-count cap read from the header
+/// before any decoding, full decode, re-encode. The original bytes are never stored or served.
+/// </summary>
+public sealed class StyleImageSanitizer(IOptions<LimitsOptions> limits)
+{
+    /// <summary>Decodes and re-encodes one upload as PNG; throws <see cref="InvalidImageException"/> with a message for the user.</summary>
+    public byte[] ToPng(string fileName, byte[] bytes)
+    {
+        var l = limits.Value;
+        var name = SafeName(fileName);
+        if (bytes.Length == 0) throw new InvalidImageException($"'{name}' is empty.");
+        if (bytes.Length > l.MaxUploadBytes)
+            throw new InvalidImageException($"'{name}' is {bytes.Length / 1024} KiB; at most {l.MaxUploadBytes / 1024} KiB are allowed.");
+        using var data = SKData.CreateCopy(bytes);
+        using var codec = SKCodec.Create(data)
+            ?? throw new InvalidImageException($"'{name}' is not an image SkiaSharp can read; upload a PNG, JPEG or WebP file.");
+        var info = codec.Info;
+        if (info.Width <= 0 || info.Height <= 0)
+            throw new InvalidImageException($"'{name}' has no pixels.");
+        if ((long)info.Width * info.Height > l.MaxUploadPixels)
+            throw new InvalidImageException(
+                $"'{name}' is {info.Width}x{info.Height} pixels; at most {l.MaxUploadPixels} pixels are allowed. Resize it and try again.");
+        var target = new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
+        using var bitmap = new SKBitmap(target);
+        var result = codec.GetPixels(target, bitmap.GetPixels());
+        if (result is not (SKCodecResult.Success or SKCodecResult.IncompleteInput))
+            throw new InvalidImageException($"'{name}' could not be decoded ({result}); the file may be damaged.");
+        using var image = SKImage.FromBitmap(bitmap);
+        using var png = image.Encode(SKEncodedImageFormat.Png, 100);
+        return png.ToArray();
+    }
+
+    /// <summary>A file name safe to show in a message.</summary>
+    private static string SafeName(string fileName)
+    {
+        var n = Path.GetFileName(fileName ?? "");
+        n = new string(n.Where(c => !char.IsControl(c)).Take(80).ToArray());
+        return n.Length == 0 ? "upload" : n;
+    }
+}
+
+/// <summary>An upload that is not an acceptable image; the message is meant for the user.</summary>
+public sealed class InvalidImageException(string message) : Exception(message);

@@ -1,0 +1,146 @@
+using System.ComponentModel;
+using System.Text.Json;
+using Hangfire;
+using Microsoft.EntityFrameworkCore;
+using Nada.Core.Adaptation;
+using Nada.Web.Data;
+using Nada.Web.Engine;
+using Nada.Web.Options;
+using Nada.Web.Progress;
+
+namespace Nada.Web.Jobs;
+
+/// <summary>
+/// The Hangfire job that trains one domain. Runs the engine synchronously on the worker thread; resumes from the
+/// run folder's checkpoint when it is run again after a restart; records the domain when done.
+/// </summary>
+public sealed class AdaptationJob(
+    IDbContextFactory<NadaDbContext> dbFactory,
+    IAdaptationEngine engine,
+    IModelCatalog catalog,
+    ProgressStore store,
+    RunningJobs running,
+    DataPaths paths,
+    ILogger<AdaptationJob> logger)
+{
+    /// <summary>Runs job <paramref name="jobId"/>. Hangfire fires <paramref name="cancellationToken"/> on delete and shutdown.</summary>
+    [Queue("gpu")]
+    [AutomaticRetry(Attempts = 0)]
+    [DisplayName("Adapt job {0}")]
+    public void Run(Guid jobId, CancellationToken cancellationToken)
+    {
+        using var db = dbFactory.CreateDbContext();
+        var job = db.Jobs.SingleOrDefault(j => j.Id == jobId);
+        if (job is null || job.Status is JobStatus.Succeeded or JobStatus.Cancelled)
+        {
+            logger.LogInformation("Job {JobId} is gone or finished; nothing to run", jobId);
+            return;
+        }
+        if (job.CancelRequested)
+        {
+            MarkFinished(db, job, JobStatus.Cancelled, null);
+            return;
+        }
+
+        var spec = JsonSerializer.Deserialize<JobSpec>(job.SpecJson)!;
+        var request = BuildRequest(jobId, spec);
+        var resume = engine.HasCheckpoint(request.OutputDirectory);
+        job.Status = JobStatus.Running;
+        job.StartedAt ??= DateTimeOffset.UtcNow;
+        job.Attempts++;
+        db.SaveChanges();
+        store.SetStatus(jobId, JobStatus.Running);
+        logger.LogInformation("Job {JobId} starts (attempt {Attempt}, resume={Resume})", jobId, job.Attempts, resume);
+
+        var cts = running.Start(jobId, cancellationToken);
+        AdaptationResult result;
+        try
+        {
+            result = engine.Run(request, new StoreProgressReporter(store, jobId), cts.Token, resume);
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+            db.Entry(job).Reload();
+            if (job.CancelRequested || !cancellationToken.IsCancellationRequested)
+            {
+                MarkFinished(db, job, JobStatus.Cancelled, null);
+                return;
+            }
+            // The server is stopping: leave the job Running so it resumes from its checkpoint on the next start.
+            logger.LogInformation("Job {JobId} interrupted by shutdown; it resumes on the next start", jobId);
+            throw;
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Job {JobId} failed", jobId);
+            MarkFinished(db, job, JobStatus.Failed, e.Message);
+            throw;
+        }
+        finally
+        {
+            running.Finish(jobId, cts);
+        }
+
+        var domain = RecordDomain(db, job, spec, result);
+        job.DomainId = domain.Id;
+        MarkFinished(db, job, JobStatus.Succeeded, null);
+    }
+
+    private AdaptationRequest BuildRequest(Guid jobId, JobSpec spec)
+    {
+        var generator = catalog.Generators().FirstOrDefault(g => g.Id == spec.Generator)
+            ?? throw new InvalidOperationException($"The base generator '{spec.Generator}' is no longer in the models folder.");
+        var clips = spec.ClipModels.Select((id, i) =>
+        {
+            var m = catalog.ClipModels().FirstOrDefault(c => c.Id == id)
+                ?? throw new InvalidOperationException($"The CLIP model '{id}' is no longer in the models folder.");
+            return new ClipModelChoice(m.Path, spec.ClipWeights.Count > i ? spec.ClipWeights[i] : 1f);
+        }).ToList();
+        return new AdaptationRequest
+        {
+            GeneratorPath = generator.Path,
+            ClipModels = clips,
+            SourceText = spec.SourceText,
+            TargetText = spec.TargetText,
+            StyleImagePaths = spec.StyleImages.Select(paths.ResolveData).ToList(),
+            Iterations = spec.Iterations,
+            OutputDirectory = paths.RunDir(jobId),
+        };
+    }
+
+    private DomainRecord RecordDomain(NadaDbContext db, JobRecord job, JobSpec spec, AdaptationResult result)
+    {
+        // Domains live apart from runs, so deleting a job keeps its domain.
+        var domainId = Guid.NewGuid();
+        var dir = Path.Combine(paths.DataDir, "domains", domainId.ToString("N"));
+        Directory.CreateDirectory(Path.GetDirectoryName(dir)!);
+        Directory.Move(result.DomainDirectory, dir);
+        string Moved(string file) => paths.ToRelative(Path.Combine(dir, Path.GetRelativePath(result.DomainDirectory, file)));
+        var domain = new DomainRecord
+        {
+            Id = domainId,
+            JobId = job.Id,
+            OwnerId = job.OwnerId,
+            SourceText = spec.SourceText,
+            TargetText = spec.TargetText.Length > 0 ? spec.TargetText : $"{spec.StyleImages.Count} style image(s)",
+            BaseModel = spec.Generator,
+            SettingsJson = job.SpecJson,
+            Directory = paths.ToRelative(dir),
+            GeneratorFile = Moved(result.GeneratorFile),
+            ThumbnailFile = Moved(result.PreviewPng),
+            CreatedAt = DateTimeOffset.UtcNow,
+        };
+        db.Domains.Add(domain);
+        return domain;
+    }
+
+    private void MarkFinished(NadaDbContext db, JobRecord job, JobStatus status, string? error)
+    {
+        job.Status = status;
+        job.Error = error;
+        job.FinishedAt = DateTimeOffset.UtcNow;
+        db.SaveChanges();
+        store.SetStatus(job.Id, status, error, job.DomainId);
+        logger.LogInformation("Job {JobId} {Status}", job.Id, status);
+    }
+}

@@ -1,0 +1,45 @@
+using Microsoft.Extensions.Options;
+
+namespace Nada.Web.Options;
+
+/// <summary>Absolute paths of the app's folders, resolved once from <see cref="NadaOptions"/>.</summary>
+public sealed class DataPaths
+{
+    public DataPaths(IOptions<NadaOptions> options, IHostEnvironment env)
+    {
+        DataDir = Path.GetFullPath(options.Value.DataDir, env.ContentRootPath);
+        ModelsDir = Path.GetFullPath(options.Value.ModelsDir, env.ContentRootPath);
+        Directory.CreateDirectory(DataDir);
+        Directory.CreateDirectory(ModelsDir);
+    }
+
+    /// <summary>Root of everything the app writes.</summary>
+    public string DataDir { get; }
+
+    /// <summary>Root of the model files (generators/, clip/).</summary>
+    public string ModelsDir { get; }
+
+    /// <summary>The app's SQLite database file.</summary>
+    public string DatabaseFile => Path.Combine(DataDir, "nada.db");
+
+    /// <summary>The run folder of a job: config, checkpoints, grids, the final domain.</summary>
+    public string RunDir(Guid jobId) => Path.Combine(DataDir, "runs", jobId.ToString("N"));
+
+    /// <summary>Sanitised style images of a job.</summary>
+    public string UploadDir(Guid jobId) => Path.Combine(DataDir, "uploads", jobId.ToString("N"));
+
+    /// <summary>Live previews of a job, one file per preview.</summary>
+    public string PreviewDir(Guid jobId) => Path.Combine(RunDir(jobId), "previews");
+
+    /// <summary>Resolves a path stored relative to the data folder, refusing anything outside it.</summary>
+    public string ResolveData(string relative)
+    {
+        var full = Path.GetFullPath(Path.Combine(DataDir, relative));
+        if (!full.StartsWith(DataDir + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            throw new InvalidOperationException($"Path '{relative}' is outside the data folder.");
+        return full;
+    }
+
+    /// <summary>A path under the data folder, made relative for storage in the database.</summary>
+    public string ToRelative(string full) => Path.GetRelativePath(DataDir, full);
+}

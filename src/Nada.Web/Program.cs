@@ -1,0 +1,12 @@
+using Nada.Web.Hosting;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddNadaWeb();
+
+var app = builder.Build();
+await app.InitialiseNadaAsync();
+app.UseNadaWeb();
+app.Run();
+
+/// <summary>The app's entry point; public so tests can host it with WebApplicationFactory.</summary>
+public partial class Program;

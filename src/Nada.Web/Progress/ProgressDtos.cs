@@ -1,0 +1,37 @@
+using Nada.Web.Data;
+
+namespace Nada.Web.Progress;
+
+/// <summary>A preview grid: its step and where to fetch it.</summary>
+public sealed record PreviewDto(int Step, string Url);
+
+/// <summary>A job's state and history as sent by the API and the hub.</summary>
+public sealed record JobProgressDto(
+    Guid JobId,
+    string Title,
+    JobStatus Status,
+    int Step,
+    int TotalSteps,
+    IReadOnlyList<LossPoint> Losses,
+    IReadOnlyList<PreviewDto> Previews,
+    string? Error,
+    Guid? DomainId,
+    int? QueuePosition)
+{
+    /// <summary>The preview URL of a job step; holders of a share link append their token.</summary>
+    public static string PreviewUrl(Guid jobId, int step, string? shareToken = null) =>
+        $"/files/jobs/{jobId}/previews/{step}" + (shareToken is null ? "" : $"?share={Uri.EscapeDataString(shareToken)}");
+
+    public static JobProgressDto From(JobProgressSnapshot s, string title, int totalSteps, int? queuePosition, string? shareToken = null) =>
+        new(s.JobId, title, s.Status, s.Step, s.TotalSteps > 0 ? s.TotalSteps : totalSteps, s.Losses,
+            s.PreviewSteps.Select(p => new PreviewDto(p, PreviewUrl(s.JobId, p, shareToken))).ToList(), s.Error, s.DomainId, queuePosition);
+}
+
+/// <summary>Hub message: the losses of one step.</summary>
+public sealed record StepMessage(Guid JobId, int Step, int TotalSteps, IReadOnlyDictionary<string, double> Losses);
+
+/// <summary>Hub message: a new preview grid.</summary>
+public sealed record PreviewMessage(Guid JobId, int Step, string Url);
+
+/// <summary>Hub message: a status change.</summary>
+public sealed record StatusMessage(Guid JobId, JobStatus Status, string? Error, Guid? DomainId);

@@ -1,0 +1,58 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.SignalR;
+using Nada.Web.Data;
+using Nada.Web.Domains;
+using Nada.Web.Jobs;
+
+namespace Nada.Web.Progress;
+
+/// <summary>
+/// SignalR hub at /hubs/progress: one group per job. Owners, admins and holders of the job's domain share token
+/// may join; everyone else is told the job was not found. Messages: "step", "preview", "status".
+/// </summary>
+[Authorize(Policy = ProgressHub.Policy)]
+public sealed class ProgressHub(JobService jobs, DomainService domains, ProgressStore store) : Hub
+{
+    /// <summary>Signed in, or carrying something shaped like a share token (checked per job in <see cref="JoinJob"/>).</summary>
+    public const string Policy = "ProgressHubAccess";
+
+    public static string Group(Guid jobId) => $"job-{jobId:N}";
+
+    /// <summary>Joins a job's group and returns its history so far.</summary>
+    public async Task<JobProgressDto> JoinJob(Guid jobId, string? shareToken = null)
+    {
+        shareToken ??= Context.GetHttpContext()?.Request.Query["share"].ToString();
+        if (string.IsNullOrEmpty(shareToken)) shareToken = null;
+        var user = Context.User!;
+        var job = await jobs.GetAsync(user, jobId);
+        string title;
+        int total;
+        JobStatus status;
+        string? token = null;
+        if (job is not null)
+        {
+            (title, total, status) = Describe(job.SpecJson, job.Status);
+        }
+        else if (await domains.TokenOpensJobAsync(jobId, shareToken) && await jobs.StatusAsync(jobId) is { } s)
+        {
+            (title, total, status, token) = ("shared job", 0, s, shareToken);
+        }
+        else
+        {
+            throw new HubException("Job not found.");
+        }
+        await Groups.AddToGroupAsync(Context.ConnectionId, Group(jobId));
+        var snapshot = store.Get(jobId, status);
+        return JobProgressDto.From(snapshot, title, total, await jobs.QueuePositionAsync(jobId), token);
+    }
+
+    /// <summary>Leaves a job's group.</summary>
+    public Task LeaveJob(Guid jobId) => Groups.RemoveFromGroupAsync(Context.ConnectionId, Group(jobId));
+
+    private static (string Title, int Total, JobStatus Status) Describe(string specJson, JobStatus status)
+    {
+        var spec = JsonSerializer.Deserialize<JobSpec>(specJson)!;
+        return (spec.Title, spec.Iterations, status);
+    }
+}
