@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http.Features;
@@ -96,7 +97,9 @@ public static class NadaWebServices
         services.AddTransient<AdaptationJob>();
         services.AddNadaJobs(config);
 
-        services.AddSignalR(o => o.MaximumReceiveMessageSize = 64 * 1024);
+        services.AddSignalR(o => o.MaximumReceiveMessageSize = 64 * 1024)
+            .AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         services.AddRazorComponents().AddInteractiveServerComponents(o => o.DetailedErrors = builder.Environment.IsDevelopment())
             .AddHubOptions(o => o.MaximumReceiveMessageSize = 32 * 1024 * 1024);
         services.AddMudServices();

@@ -1,0 +1,143 @@
+using Bunit;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+using MudBlazor.Services;
+using Nada.Web.Components.Shared;
+using Nada.Web.Data;
+using Nada.Web.Engine;
+using Nada.Web.Jobs;
+using Nada.Web.Options;
+using Nada.Web.Progress;
+
+namespace Nada.Web.Tests.Components;
+
+/// <summary>bUnit tests of the main components: the submit form's validation, the live view, the loss chart, a gallery card.</summary>
+public sealed class ComponentTests : BunitContext
+{
+    public ComponentTests()
+    {
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        Services.AddMudServices();
+        Services.AddSingleton<IModelCatalog>(new ListCatalog());
+        Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(new LimitsOptions()));
+        Services.AddSingleton<SubmitValidator>();
+        Render<MudPopoverProvider>();
+    }
+
+    [Fact]
+    public void SubmitForm_ShowsFieldMessages_AndSubmitsOnlyAValidForm()
+    {
+        SubmitInput? submitted = null;
+        var cut = Render<SubmitForm>(p => p.Add(x => x.OnSubmit, (SubmitInput i) => submitted = i));
+        Assert.Equal("gen-a.pkl", cut.Instance.Input.Generator);
+        Assert.Equal(["clip-a.pt"], cut.Instance.Input.ClipModels);
+
+        // Empty target.
+        cut.Find("#submit-job").Click();
+        Assert.Contains("Describe the target domain", cut.Markup);
+        Assert.Null(submitted);
+
+        // Same as the source, and too many iterations.
+        cut.Instance.Input.TargetText = "PHOTO";
+        cut.Instance.Input.Iterations = 5000;
+        cut.Find("#submit-job").Click();
+        Assert.Contains("must differ from the source", cut.Markup);
+        Assert.Contains("Iterations must be between 1 and 2000", cut.Markup);
+        Assert.Null(submitted);
+
+        // Over-long.
+        cut.Instance.Input.TargetText = new string('z', 201);
+        cut.Instance.Input.Iterations = 100;
+        cut.Find("#submit-job").Click();
+        Assert.Contains("201 characters; at most 200", cut.Markup);
+
+        cut.Instance.Input.TargetText = "pencil sketch";
+        cut.Find("#submit-job").Click();
+        Assert.NotNull(submitted);
+        Assert.Equal("pencil sketch", submitted.TargetText);
+        Assert.DoesNotContain("Describe the target domain", cut.Markup);
+    }
+
+    [Fact]
+    public void SubmitForm_ShowsServerErrors()
+    {
+        var cut = Render<SubmitForm>(p => p.Add(x => x.ServerErrors, new Dictionary<string, string>
+        {
+            [""] = "You already have 3 jobs queued or running",
+            ["StyleImages"] = "'bomb.png' is 100000x100000 pixels",
+        }));
+        Assert.Contains("You already have 3 jobs queued or running", cut.Find("#form-error").TextContent);
+        Assert.Contains("100000x100000", cut.Find("#style-error").TextContent);
+    }
+
+    [Fact]
+    public void JobLiveView_WhileQueued_ShowsThePlaceInTheQueue()
+    {
+        var snapshot = JobProgressSnapshot.Empty(Guid.NewGuid(), JobStatus.Queued);
+        var cut = Render<JobLiveView>(p => p.Add(x => x.Snapshot, snapshot).Add(x => x.QueuePosition, 3).Add(x => x.TotalSteps, 10).Add(x => x.CanCancel, true));
+        Assert.Contains("position 3 in the queue", cut.Find("#queue-position").TextContent);
+        Assert.NotNull(cut.Find("#cancel-job"));
+        Assert.NotNull(cut.Find("#no-preview"));
+    }
+
+    [Fact]
+    public void JobLiveView_WhileRunning_ShowsLossesAndTheNewestPreview()
+    {
+        var id = Guid.NewGuid();
+        var losses = Enumerable.Range(1, 6).Select(s => new LossPoint(s, new Dictionary<string, double> { ["total"] = 1.0 / s })).ToList();
+        var snapshot = new JobProgressSnapshot(id, JobStatus.Running, 6, 10, losses, [3, 6], null, null);
+        var cancelled = false;
+        var cut = Render<JobLiveView>(p => p.Add(x => x.Snapshot, snapshot).Add(x => x.TotalSteps, 10)
+            .Add(x => x.CanCancel, true).Add(x => x.OnCancel, () => cancelled = true));
+        Assert.Equal("Step 6 of 10", cut.Find("#job-step").TextContent);
+        Assert.Equal($"/files/jobs/{id}/previews/6", cut.Find("#preview-image").GetAttribute("src"));
+        Assert.Equal("6", cut.Find("#loss-chart").GetAttribute("data-points"));
+        Assert.Contains("total 0.1667", cut.Find("#last-loss").TextContent);
+        Assert.NotEmpty(cut.FindAll("svg path"));
+        cut.Find("#cancel-job").Click();
+        Assert.True(cancelled);
+    }
+
+    [Fact]
+    public void JobLiveView_WhenDone_LinksTheDomain_AndOffersNoCancel()
+    {
+        var domain = Guid.NewGuid();
+        var snapshot = new JobProgressSnapshot(Guid.NewGuid(), JobStatus.Succeeded, 10, 10, [], [], null, domain);
+        var cut = Render<JobLiveView>(p => p.Add(x => x.Snapshot, snapshot).Add(x => x.CanCancel, true));
+        Assert.Equal($"/domains/{domain}", cut.Find("#domain-link").GetAttribute("href"));
+        Assert.Empty(cut.FindAll("#cancel-job"));
+    }
+
+    [Fact]
+    public void LossChart_ThinsLongRuns()
+    {
+        var losses = Enumerable.Range(1, 1000).Select(s => new LossPoint(s, new Dictionary<string, double> { ["total"] = 1.0 / s, ["directional"] = 0.5 / s })).ToList();
+        var cut = Render<LossChart>(p => p.Add(x => x.Points, losses).Add(x => x.MaxPoints, 50));
+        var chart = cut.FindComponent<MudChart<double>>();
+        Assert.Equal(2, chart.Instance.ChartSeries.Count);
+        Assert.InRange(chart.Instance.ChartSeries[0].Data.Count, 40, 52);
+        Assert.Contains("Step 1000", cut.Markup);
+    }
+
+    [Fact]
+    public void DomainCard_ShowsPromptsAndLinksTheDomain()
+    {
+        var d = new DomainRecord
+        {
+            Id = Guid.NewGuid(), JobId = Guid.NewGuid(), OwnerId = "u", Owner = new AppUser { Email = "ann@nada.test" },
+            SourceText = "photo", TargetText = "watercolour", BaseModel = "gen-a.pkl", SettingsJson = "{}",
+            Directory = "d", GeneratorFile = "d/g", ThumbnailFile = "d/t.png", CreatedAt = DateTimeOffset.UnixEpoch,
+        };
+        var cut = Render<DomainCard>(p => p.Add(x => x.Domain, d));
+        Assert.Contains("watercolour", cut.Find(".domain-title").TextContent);
+        Assert.Contains("ann@nada.test", cut.Markup);
+        Assert.Equal($"/files/domains/{d.Id}/thumbnail", cut.Find("img").GetAttribute("src"));
+        Assert.Contains(cut.FindAll("a"), a => a.GetAttribute("href") == $"/domains/{d.Id}");
+    }
+
+    private sealed class ListCatalog : IModelCatalog
+    {
+        public IReadOnlyList<ModelEntry> Generators() => [new("gen-a.pkl", "gen-a", "/m/gen-a.pkl", 1), new("gen-b.pkl", "gen-b", "/m/gen-b.pkl", 1)];
+        public IReadOnlyList<ModelEntry> ClipModels() => [new("clip-a.pt", "clip-a", "/m/clip-a.pt", 1)];
+    }
+}

@@ -1,0 +1,82 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Nada.Web.Engine.Fake;
+
+namespace Nada.Web.Tests.Infrastructure;
+
+/// <summary>
+/// The real app on a real Kestrel port (127.0.0.1, any free port) with the fake engine, its own data folder and
+/// the given settings. Settings go in through UseSetting so Program sees them before Build().
+/// </summary>
+public sealed class NadaAppFactory : WebApplicationFactory<Program>
+{
+    public const string AdminEmail = "admin@nada.test";
+    public const string AdminPassword = "Admin-pass-1";
+
+    private readonly Dictionary<string, string> _settings;
+
+    public NadaAppFactory(string? dataDir = null, IDictionary<string, string>? settings = null)
+    {
+        DataDir = dataDir ?? TestPaths.NewTempDir("app");
+        _settings = new Dictionary<string, string>
+        {
+            ["Nada:DataDir"] = DataDir,
+            ["Nada:ModelsDir"] = Path.Combine(DataDir, "models"),
+            ["Engine:Kind"] = "fake",
+            ["Engine:FakeStepMilliseconds"] = "40",
+            ["Engine:FakePreviewEvery"] = "3",
+            ["Jobs:Storage"] = "memory",
+            ["Jobs:GpuCount"] = "1",
+            ["Jobs:CancellationCheckSeconds"] = "0.5",
+            ["Jobs:ShutdownTimeoutSeconds"] = "5",
+            ["Limits:MaxQueuedPerUser"] = "20",
+            ["Limits:SubmissionsPerMinute"] = "100",
+            ["Admin:Email"] = AdminEmail,
+            ["Admin:Password"] = AdminPassword,
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Nada"] = "Information",
+        };
+        foreach (var (k, v) in settings ?? new Dictionary<string, string>()) _settings[k] = v;
+        UseKestrel(0);
+        StartServer();
+        var addresses = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        BaseAddress = new Uri(addresses.First().Replace("[::]", "127.0.0.1").Replace("localhost", "127.0.0.1"));
+    }
+
+    /// <summary>The data folder of this app (kept for a restart on the same data).</summary>
+    public string DataDir { get; }
+
+    /// <summary>http://127.0.0.1:PORT/</summary>
+    public Uri BaseAddress { get; }
+
+    /// <summary>The fake engine of this host, to see how it was called.</summary>
+    public FakeAdaptationEngine Engine => Services.GetRequiredService<FakeAdaptationEngine>();
+
+    /// <summary>A client with its own cookie jar talking to the real port.</summary>
+    public ApiClient NewClient() => new(BaseAddress);
+
+    /// <summary>A client signed in as the seeded admin.</summary>
+    public async Task<ApiClient> AdminAsync()
+    {
+        var c = NewClient();
+        await c.LoginAsync(AdminEmail, AdminPassword);
+        return c;
+    }
+
+    /// <summary>A client signed in as a fresh user.</summary>
+    public async Task<ApiClient> NewUserAsync(string name)
+    {
+        var c = NewClient();
+        await c.RegisterAndLoginAsync($"{name}-{Guid.NewGuid():N}@nada.test", "User-pass-1");
+        return c;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        foreach (var (k, v) in _settings) builder.UseSetting(k, v);
+        builder.UseEnvironment("Development");
+    }
+}

@@ -1,0 +1,42 @@
+using Nada.Web.Data;
+using Nada.Web.Tests.Infrastructure;
+
+namespace Nada.Web.Tests.Integration;
+
+/// <summary>With SQLite Hangfire storage, a job interrupted by a stop resumes from its checkpoint on the next start.</summary>
+public sealed class RestartResumeTests
+{
+    [Fact]
+    public async Task StopMidJob_NewHostOnSameData_ResumesFromCheckpoint()
+    {
+        var data = TestPaths.NewTempDir("restart");
+        var settings = new Dictionary<string, string>
+        {
+            ["Jobs:Storage"] = "sqlite",
+            ["Engine:FakeStepMilliseconds"] = "50",
+            ["Engine:FakePreviewEvery"] = "5",
+        };
+        Guid jobId;
+        string email = $"restart-{Guid.NewGuid():N}@nada.test";
+        using (var first = new NadaAppFactory(data, settings))
+        {
+            using var user = first.NewClient();
+            await user.RegisterAndLoginAsync(email, "User-pass-1");
+            jobId = await user.SubmitAsync(ApiClient.Job(iterations: 40));
+            await user.WaitForAsync(jobId, j => j.Step >= 12);
+            var call = Assert.Single(first.Engine.Calls);
+            Assert.False(call.Resume);
+        } // stops the host mid-job: Hangfire cancels the job and puts it back in its queue
+
+        using var second = new NadaAppFactory(data, settings);
+        using var again = second.NewClient();
+        await again.LoginAsync(email, "User-pass-1");
+        var done = await again.WaitForStatusAsync(jobId, JobStatus.Succeeded, timeoutSeconds: 60);
+        Assert.NotNull(done.DomainId);
+        var resumed = Assert.Single(second.Engine.Calls);
+        Assert.True(resumed.Resume);
+        Assert.True(resumed.StartStep >= 10, $"resumed from step {resumed.StartStep}");
+        // The loss history spans both runs without gaps.
+        Assert.Equal(Enumerable.Range(1, 40), done.Losses.Select(l => l.Step));
+    }
+}
