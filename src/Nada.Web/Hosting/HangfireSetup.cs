@@ -1,5 +1,8 @@
 using Hangfire;
+using Hangfire.AspNetCore;
+using Hangfire.InMemory;
 using Hangfire.PostgreSql;
+using Hangfire.PostgreSql.Factories;
 using Hangfire.Storage.SQLite;
 using Nada.Web.Options;
 
@@ -11,30 +14,16 @@ public static class HangfireSetup
     public static IServiceCollection AddNadaJobs(this IServiceCollection services, IConfiguration configuration)
     {
         var jobs = configuration.GetSection(JobsOptions.Section).Get<JobsOptions>() ?? new JobsOptions();
-        services.AddHangfire((sp, config) =>
-        {
-            config.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
-                .UseSimpleAssemblyNameTypeSerializer()
-                .UseRecommendedSerializerSettings();
-            switch (jobs.Storage.ToLowerInvariant())
-            {
-                case "memory":
-                    config.UseInMemoryStorage();
-                    break;
-                case "sqlite":
-                    var file = jobs.ConnectionString ?? Path.Combine(sp.GetRequiredService<DataPaths>().DataDir, "hangfire.db");
-                    config.UseSQLiteStorage(file);
-                    break;
-                case "postgres":
-                    if (string.IsNullOrWhiteSpace(jobs.ConnectionString))
-                        throw new InvalidOperationException("Jobs:Storage is postgres but Jobs:ConnectionString is empty; set Jobs__ConnectionString.");
-                    config.UsePostgreSqlStorage(o => o.UseNpgsqlConnection(jobs.ConnectionString),
-                        new PostgreSqlStorageOptions { UseSlidingInvisibilityTimeout = true, PrepareSchemaIfNecessary = true });
-                    break;
-                default:
-                    throw new InvalidOperationException($"Jobs:Storage is '{jobs.Storage}'; use memory, sqlite or postgres.");
-            }
-        });
+        // The storage is built here and registered before AddHangfire, so each host uses its own instance and
+        // never the static JobStorage.Current (several hosts share one process in the tests).
+        services.AddSingleton<JobStorage>(sp => CreateStorage(jobs, sp.GetRequiredService<DataPaths>()));
+        // Likewise the activator: jobs are built from this host's container, not from JobActivator.Current.
+        services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
+        services.AddHangfire((sp, config) => config
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings()
+            .UseStorage(sp.GetRequiredService<JobStorage>()));
         services.AddHangfireServer(o =>
         {
             o.ServerName = $"{Environment.MachineName}-gpu-{Guid.NewGuid().ToString("N")[..8]}";
@@ -45,5 +34,24 @@ public static class HangfireSetup
             o.SchedulePollingInterval = TimeSpan.FromSeconds(1);
         });
         return services;
+    }
+
+    private static JobStorage CreateStorage(JobsOptions jobs, DataPaths paths)
+    {
+        switch (jobs.Storage.ToLowerInvariant())
+        {
+            case "memory":
+                return new InMemoryStorage(new InMemoryStorageOptions());
+            case "sqlite":
+                var file = jobs.ConnectionString ?? Path.Combine(paths.DataDir, "hangfire.db");
+                return new SQLiteStorage(file, new SQLiteStorageOptions { QueuePollInterval = TimeSpan.FromSeconds(1) });
+            case "postgres":
+                if (string.IsNullOrWhiteSpace(jobs.ConnectionString))
+                    throw new InvalidOperationException("Jobs:Storage is postgres but Jobs:ConnectionString is empty; set Jobs__ConnectionString.");
+                var options = new PostgreSqlStorageOptions { UseSlidingInvisibilityTimeout = true, PrepareSchemaIfNecessary = true };
+                return new PostgreSqlStorage(new NpgsqlConnectionFactory(jobs.ConnectionString, options), options);
+            default:
+                throw new InvalidOperationException($"Jobs:Storage is '{jobs.Storage}'; use memory, sqlite or postgres.");
+        }
     }
 }

@@ -12,8 +12,19 @@ using Nada.Web.Progress;
 namespace Nada.Web.Tests.Components;
 
 /// <summary>bUnit tests of the main components: the submit form's validation, the live view, the loss chart, a gallery card.</summary>
-public sealed class ComponentTests : BunitContext
+public sealed class ComponentTests : IAsyncLifetime
 {
+    // MudBlazor's services are only IAsyncDisposable: the context is disposed asynchronously.
+    private readonly BunitContext _ctx = new();
+    private BunitJSInterop JSInterop => _ctx.JSInterop;
+    private BunitServiceProvider Services => _ctx.Services;
+    private IRenderedComponent<T> Render<T>(Action<ComponentParameterCollectionBuilder<T>>? p = null) where T : Microsoft.AspNetCore.Components.IComponent =>
+        p is null ? _ctx.Render<T>() : _ctx.Render<T>(p);
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _ctx.DisposeAsync();
+
     public ComponentTests()
     {
         JSInterop.Mode = JSRuntimeMode.Loose;

@@ -21,7 +21,8 @@ public sealed class CancelTests(AppFixture fixture)
         // One GPU worker: the first long job runs, the second waits in the queue.
         var running = await owner.SubmitAsync(ApiClient.Job(iterations: 1000));
         var queued = await owner.SubmitAsync(ApiClient.Job(iterations: 1000, target: "watercolour"));
-        await owner.WaitForAsync(running, j => j.Status == JobStatus.Running && j.Step >= 2);
+        // Past step 3, so the run has a checkpoint to resume from.
+        await owner.WaitForAsync(running, j => j.Status == JobStatus.Running && j.Step >= 4);
         var waiting = await owner.GetJobAsync(queued);
         Assert.Equal(JobStatus.Queued, waiting!.Status);
         Assert.Equal(1, waiting.QueuePosition);

@@ -1,4 +1,5 @@
 using System.Net;
+using Nada.Web.Data;
 using Nada.Web.Tests.Infrastructure;
 
 namespace Nada.Web.Tests.Integration;
@@ -25,9 +26,13 @@ public sealed class LimitsTests : IDisposable
 
         // Cancelling one frees a place in the queue, but the rate limit (3 a minute) still counts.
         Assert.Equal(HttpStatusCode.Accepted, (await user.Http.PostAsync($"/api/jobs/{a}/cancel", null)).StatusCode);
+        await user.WaitForStatusAsync(a, JobStatus.Cancelled);
         var c = await user.SubmitAsync(ApiClient.Job(iterations: 500));
         foreach (var id in new[] { b, c })
+        {
             Assert.Equal(HttpStatusCode.Accepted, (await user.Http.PostAsync($"/api/jobs/{id}/cancel", null)).StatusCode);
+            await user.WaitForStatusAsync(id, JobStatus.Cancelled);
+        }
         var fifth = await user.PostJobAsync(ApiClient.Job(iterations: 500));
         Assert.Equal(HttpStatusCode.TooManyRequests, fifth.StatusCode);
         Assert.Contains("in the last minute", await fifth.Content.ReadAsStringAsync());

@@ -17,6 +17,7 @@ public sealed class RestartResumeTests
             ["Engine:FakePreviewEvery"] = "5",
         };
         Guid jobId;
+        NadaAppFactory? firstHost = null;
         string email = $"restart-{Guid.NewGuid():N}@nada.test";
         using (var first = new NadaAppFactory(data, settings))
         {
@@ -24,6 +25,7 @@ public sealed class RestartResumeTests
             await user.RegisterAndLoginAsync(email, "User-pass-1");
             jobId = await user.SubmitAsync(ApiClient.Job(iterations: 40));
             await user.WaitForAsync(jobId, j => j.Step >= 12);
+            firstHost = first;
             var call = Assert.Single(first.Engine.Calls);
             Assert.False(call.Resume);
         } // stops the host mid-job: Hangfire cancels the job and puts it back in its queue
@@ -33,6 +35,7 @@ public sealed class RestartResumeTests
         await again.LoginAsync(email, "User-pass-1");
         var done = await again.WaitForStatusAsync(jobId, JobStatus.Succeeded, timeoutSeconds: 60);
         Assert.NotNull(done.DomainId);
+        Assert.True(second.Engine.Calls.Count == 1, $"second: {string.Join(";", second.Engine.Calls)}");
         var resumed = Assert.Single(second.Engine.Calls);
         Assert.True(resumed.Resume);
         Assert.True(resumed.StartStep >= 10, $"resumed from step {resumed.StartStep}");
