@@ -1,0 +1,116 @@
+using Microsoft.Playwright;
+using Nada.Web.Tests.Infrastructure;
+
+namespace Nada.Web.Tests.Browser;
+
+/// <summary>
+/// A person in Debian's Chromium (headless, no browser download): signs up, submits, watches the live view, opens
+/// the gallery and a share link signed out. Screenshots go to the artefact folder (NADA_ARTIFACTS).
+/// </summary>
+[Collection(AppCollection.Name)]
+public sealed class BrowserTests(AppFixture fixture)
+{
+    private readonly NadaAppFactory _app = fixture.App;
+
+    [Fact]
+    public async Task SignUp_Submit_WatchLive_Gallery_ShareSignedOut()
+    {
+        var shots = TestPaths.Artifacts();
+        await using var browser = await LaunchChromiumAsync();
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = _app.BaseAddress.ToString(), ViewportSize = new() { Width = 1280, Height = 900 } });
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(20_000);
+
+        // Sign up (static form), which lands on the submit page.
+        var email = $"browser-{Guid.NewGuid():N}@nada.test";
+        await page.GotoAsync("/account/register");
+        await page.FillAsync("#email", email);
+        await page.FillAsync("#password", "User-pass-1");
+        await page.FillAsync("#confirm", "User-pass-1");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "01-sign-up.png") });
+        await page.ClickAsync("#sign-up");
+        await page.WaitForURLAsync("**/submit");
+        await Assertions.Expect(page.Locator("#signed-in-as")).ToHaveTextAsync(email);
+
+        // Submit: an invalid form first (same source and target), then a valid one.
+        await WaitForInteractiveAsync(page);
+        await Input(page, "#target-text").FillAsync("photo");
+        await Input(page, "#iterations").FillAsync("60");
+        await page.ClickAsync("#submit-job");
+        await Assertions.Expect(page.GetByText("The target text must differ from the source text.")).ToBeVisibleAsync();
+        await Input(page, "#target-text").FillAsync("pencil sketch");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "02-submit.png"), FullPage = true });
+        await page.ClickAsync("#submit-job");
+        await page.WaitForURLAsync("**/jobs/*");
+
+        // Live view: a preview grid appears and is a real image; losses are charted.
+        var preview = page.Locator("#preview-image");
+        await Assertions.Expect(preview).ToBeVisibleAsync();
+        await page.WaitForFunctionAsync("() => { const i = document.querySelector('#preview-image'); return i && i.complete && i.naturalWidth > 0; }");
+        await Assertions.Expect(page.Locator("#loss-chart svg").First).ToBeVisibleAsync();
+        await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "03-live.png"), FullPage = true });
+        var firstStep = int.Parse((await preview.GetAttributeAsync("data-step"))!);
+        await Assertions.Expect(page.Locator("#domain-link")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        var lastStep = int.Parse((await preview.GetAttributeAsync("data-step"))!);
+        Assert.True(lastStep > firstStep, $"the preview did not update live ({firstStep} -> {lastStep})");
+        Assert.Equal("Succeeded", await page.Locator("#job-live").GetAttributeAsync("data-status"));
+        await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "04-done.png"), FullPage = true });
+
+        // Gallery and domain page: sample by seed, then share.
+        await page.GotoAsync("/gallery");
+        await Assertions.Expect(page.Locator(".domain-card").First).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator(".domain-title").First).ToContainTextAsync("pencil sketch");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "05-gallery.png"), FullPage = true });
+        await page.Locator(".domain-card a").First.ClickAsync();
+        await page.WaitForURLAsync("**/domains/*");
+        await WaitForInteractiveAsync(page);
+        await Input(page, "#seeds").FillAsync("11, 12, 13");
+        await page.ClickAsync("#sample");
+        await Assertions.Expect(page.Locator(".sample-image")).ToHaveCountAsync(3);
+        await page.WaitForFunctionAsync("() => [...document.querySelectorAll('.sample-image')].every(i => i.complete && i.naturalWidth === 128)");
+        await page.ClickAsync("#share");
+        var shareInput = Input(page, "#share-link");
+        await Assertions.Expect(shareInput).ToHaveValueAsync(new System.Text.RegularExpressions.Regex("/s/[A-Za-z0-9_-]{43}$"));
+        var shareUrl = await shareInput.InputValueAsync();
+        await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "06-domain.png"), FullPage = true });
+
+        // Signed out (a fresh context without cookies), the share link shows the domain and its image.
+        var stranger = await browser.NewContextAsync();
+        var other = await stranger.NewPageAsync();
+        await other.GotoAsync(shareUrl);
+        await Assertions.Expect(other.Locator("#shared-banner")).ToBeVisibleAsync();
+        await Assertions.Expect(other.Locator("#page-title")).ToContainTextAsync("pencil sketch");
+        await other.WaitForFunctionAsync("() => { const i = document.querySelector('#domain-thumbnail'); return i && i.complete && i.naturalWidth > 0; }");
+        await Assertions.Expect(other.Locator("a[href='/account/login']").First).ToBeVisibleAsync();
+        await other.ScreenshotAsync(new() { Path = Path.Combine(shots, "07-shared-signed-out.png"), FullPage = true });
+
+        // Revoked, the same link shows nothing.
+        await page.ClickAsync("#revoke");
+        await Assertions.Expect(page.Locator("#share")).ToBeVisibleAsync();
+        await other.ReloadAsync();
+        await Assertions.Expect(other.Locator("#share-not-found")).ToBeVisibleAsync();
+    }
+
+    /// <summary>The input of a MudBlazor field (the id may sit on the input or on its wrapper).</summary>
+    private static ILocator Input(IPage page, string id) => page.Locator($"input{id}, {id} input").First;
+
+    /// <summary>Waits until the Blazor circuit is connected, so clicks reach .NET.</summary>
+    private static Task WaitForInteractiveAsync(IPage page) =>
+        page.WaitForFunctionAsync("() => window.Blazor && document.querySelector('.mud-layout') && !document.querySelector('#components-reconnect-modal[open]')")
+            .ContinueWith(_ => page.WaitForTimeoutAsync(500)).Unwrap();
+
+    private static async Task<IBrowser> LaunchChromiumAsync()
+    {
+        Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
+        var exe = Environment.GetEnvironmentVariable("NADA_CHROMIUM") is { Length: > 0 } c ? c : "/usr/bin/chromium";
+        if (!File.Exists(exe))
+            Assert.Fail($"Chromium not found at {exe}: run the tests through scripts/in-userland.sh (its userland installs Debian's chromium) or set NADA_CHROMIUM.");
+        var playwright = await Playwright.CreateAsync();
+        return await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = exe,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+        });
+    }
+}
