@@ -13,7 +13,8 @@ public sealed record DomainDto(
     public static DomainDto From(DomainRecord d, string? shareToken = null)
     {
         var q = shareToken is null ? "" : $"?share={Uri.EscapeDataString(shareToken)}";
-        return new(d.Id, d.JobId, d.SourceText, d.TargetText, d.BaseModel, d.Owner?.Email ?? "", d.CreatedAt,
+        // Shared views do not reveal the owner's email.
+        return new(d.Id, d.JobId, d.SourceText, d.TargetText, d.BaseModel, shareToken is null ? d.Owner?.Email ?? "" : "", d.CreatedAt,
             $"/files/domains/{d.Id}/thumbnail{q}", $"/files/domains/{d.Id}/generator{q}", d.ShareToken is not null);
     }
 }
@@ -46,7 +47,7 @@ public static class DomainEndpoints
                 return Results.Ok(pngs.Select((p, i) => new { seed = req.Seeds![i], png = Convert.ToBase64String(p) }));
             }
             catch (ArgumentException e) { return Results.BadRequest(new { error = e.Message }); }
-        });
+        }).RequireRateLimiting(Hosting.NadaWebServices.SamplingPolicy);
 
         app.MapGet("/api/share/{token}", async (string token, DomainService service, HttpContext http) =>
             await service.GetSharedAsync(token, http.RequestAborted) is { } d ? Results.Ok(DomainDto.From(d, token)) : Results.NotFound())

@@ -45,7 +45,7 @@ public static class FileEndpoints
             if (await domains.GetVisibleAsync(http.User, id, share, http.RequestAborted) is not { } d) return Results.NotFound();
             try { return Results.File(domains.Sample(d, [seed], psi ?? 0.7f)[0], "image/png"); }
             catch (ArgumentException e) { return Results.BadRequest(new { error = e.Message }); }
-        });
+        }).RequireRateLimiting(Hosting.NadaWebServices.SamplingPolicy);
     }
 
     private static string Slug(string text)

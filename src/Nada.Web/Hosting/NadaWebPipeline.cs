@@ -15,6 +15,7 @@ public static class NadaWebPipeline
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();
+        app.UseRateLimiter();
 
         app.MapStaticAssets();
         app.MapAuthApi();

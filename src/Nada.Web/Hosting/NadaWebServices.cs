@@ -3,7 +3,9 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Identity;
+using System.Threading.RateLimiting;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using MudBlazor.Services;
 using Nada.Web.Data;
 using Nada.Web.Domains;
@@ -20,6 +22,9 @@ namespace Nada.Web.Hosting;
 /// <summary>Registers everything the web app needs.</summary>
 public static class NadaWebServices
 {
+    /// <summary>Rate-limiter policy of the sampling endpoints.</summary>
+    public const string SamplingPolicy = "sampling";
+
     public static WebApplicationBuilder AddNadaWeb(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -97,6 +102,21 @@ public static class NadaWebServices
         services.AddTransient<AdaptationJob>();
         services.AddNadaJobs(config);
 
+        services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.AddPolicy(SamplingPolicy, http =>
+            {
+                var limit = http.RequestServices.GetRequiredService<IOptions<LimitsOptions>>().Value.SamplesPerMinute;
+                var key = http.User.UserId() ?? http.Connection.RemoteIpAddress?.ToString() ?? "anonymous";
+                return RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
+                {
+                    PermitLimit = Math.Max(1, limit),
+                    Window = TimeSpan.FromMinutes(1),
+                    QueueLimit = 0,
+                });
+            });
+        });
         services.AddSignalR(o => o.MaximumReceiveMessageSize = 64 * 1024)
             .AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));

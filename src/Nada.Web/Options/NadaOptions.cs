@@ -62,6 +62,9 @@ public sealed class LimitsOptions
 
     /// <summary>Most seeds sampled at once on a domain page.</summary>
     public int MaxSampleSeeds { get; set; } = 8;
+
+    /// <summary>Sampling requests per minute per user (or per address, signed out): sampling uses the GPU.</summary>
+    public int SamplesPerMinute { get; set; } = 120;
 }
 
 /// <summary>Which engine runs the jobs (section "Engine").</summary>

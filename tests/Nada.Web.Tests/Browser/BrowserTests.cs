@@ -8,8 +8,10 @@ namespace Nada.Web.Tests.Browser;
 /// the gallery and a share link signed out. Screenshots go to the artefact folder (NADA_ARTIFACTS).
 /// </summary>
 [Collection(AppCollection.Name)]
-public sealed class BrowserTests(AppFixture fixture)
+public sealed class BrowserTests(AppFixture fixture) : IDisposable
 {
+    public void Dispose() => _playwright?.Dispose();
+
     private readonly NadaAppFactory _app = fixture.App;
 
     [Fact]
@@ -39,6 +41,19 @@ public sealed class BrowserTests(AppFixture fixture)
         await page.ClickAsync("#submit-job");
         await Assertions.Expect(page.GetByText("The target text must differ from the source text.")).ToBeVisibleAsync();
         await Input(page, "#target-text").FillAsync("pencil sketch");
+
+        // A decompression bomb as a style image: refused with a message naming it; then a real image.
+        var uploads = TestPaths.NewTempDir("uploads");
+        var bomb = Path.Combine(uploads, "bomb.png");
+        await File.WriteAllBytesAsync(bomb, TestImages.PngBomb());
+        await page.SetInputFilesAsync("#style-images", bomb);
+        await Assertions.Expect(page.Locator("#style-count")).ToContainTextAsync("bomb.png");
+        await page.ClickAsync("#submit-job");
+        await Assertions.Expect(page.Locator("#style-error")).ToContainTextAsync("100000x100000 pixels");
+        var style = Path.Combine(uploads, "style.png");
+        await File.WriteAllBytesAsync(style, TestImages.Png(64, 64));
+        await page.SetInputFilesAsync("#style-images", style);
+        await Assertions.Expect(page.Locator("#style-count")).ToContainTextAsync("style.png");
         await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "02-submit.png"), FullPage = true });
         await page.ClickAsync("#submit-job");
         await page.WaitForURLAsync("**/jobs/*");
@@ -89,6 +104,21 @@ public sealed class BrowserTests(AppFixture fixture)
         await Assertions.Expect(page.Locator("#share")).ToBeVisibleAsync();
         await other.ReloadAsync();
         await Assertions.Expect(other.Locator("#share-not-found")).ToBeVisibleAsync();
+
+        // The admin signs in through the form and sees the job in the queue page and the Hangfire dashboard.
+        var adminContext = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = _app.BaseAddress.ToString(), ViewportSize = new() { Width = 1280, Height = 900 } });
+        var admin = await adminContext.NewPageAsync();
+        await admin.GotoAsync("/admin/queue");
+        await admin.WaitForURLAsync("**/account/login**");
+        await admin.FillAsync("#email", NadaAppFactory.AdminEmail);
+        await admin.FillAsync("#password", NadaAppFactory.AdminPassword);
+        await admin.ClickAsync("#sign-in");
+        await admin.WaitForURLAsync("**/admin/queue");
+        await Assertions.Expect(admin.Locator(".queue-succeeded")).ToContainTextAsync(email);
+        await admin.ScreenshotAsync(new() { Path = Path.Combine(shots, "08-admin-queue.png"), FullPage = true });
+        var dashboard = await admin.GotoAsync("/hangfire");
+        Assert.Equal(200, dashboard!.Status);
+        await Assertions.Expect(admin.Locator("body")).ToContainTextAsync("NadaWeb jobs");
     }
 
     /// <summary>The input of a MudBlazor field (the id may sit on the input or on its wrapper).</summary>
@@ -99,14 +129,16 @@ public sealed class BrowserTests(AppFixture fixture)
         page.WaitForFunctionAsync("() => window.Blazor && document.querySelector('.mud-layout') && !document.querySelector('#components-reconnect-modal[open]')")
             .ContinueWith(_ => page.WaitForTimeoutAsync(500)).Unwrap();
 
-    private static async Task<IBrowser> LaunchChromiumAsync()
+    private IPlaywright? _playwright;
+
+    private async Task<IBrowser> LaunchChromiumAsync()
     {
         Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
         var exe = Environment.GetEnvironmentVariable("NADA_CHROMIUM") is { Length: > 0 } c ? c : "/usr/bin/chromium";
         if (!File.Exists(exe))
             Assert.Fail($"Chromium not found at {exe}: run the tests through scripts/in-userland.sh (its userland installs Debian's chromium) or set NADA_CHROMIUM.");
-        var playwright = await Playwright.CreateAsync();
-        return await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        _playwright = await Playwright.CreateAsync();
+        return await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
             ExecutablePath = exe,
             Headless = true,

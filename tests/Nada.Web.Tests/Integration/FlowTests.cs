@@ -105,17 +105,23 @@ public sealed class FlowTests(AppFixture fixture)
         Assert.Equal(43, token.Length);
         var shared = await anonymous.Http.GetFromJsonAsync<DomainDto>($"/api/share/{token}", ApiClient.Json);
         Assert.Equal(domainId, shared!.Id);
+        Assert.Equal("", shared.Owner); // a share link does not reveal who made it
         Assert.Equal(HttpStatusCode.OK, (await anonymous.Http.GetAsync(shared.ThumbnailUrl)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await anonymous.Http.GetAsync(shared.GeneratorUrl)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await anonymous.Http.GetAsync($"/files/domains/{domainId}/samples/3?share={token}")).StatusCode);
         var page = await anonymous.Http.GetStringAsync($"/s/{token}");
         Assert.Contains("pencil sketch", page);
+        Assert.DoesNotContain("alice-", page);
         await using (var sharedHub = anonymous.Hub(token))
         {
             await sharedHub.StartAsync();
             var history = await sharedHub.InvokeAsync<JobProgressDto>("JoinJob", jobId, token);
             Assert.Equal(24, history.Losses.Count);
             Assert.Equal(HttpStatusCode.OK, (await anonymous.Http.GetAsync(history.Previews[0].Url)).StatusCode);
+            // The token opens this job only.
+            var otherJob = await bob.SubmitAsync(ApiClient.Job(iterations: 1));
+            await Assert.ThrowsAsync<HubException>(() => sharedHub.InvokeAsync<JobProgressDto>("JoinJob", otherJob, token));
+            Assert.Equal(HttpStatusCode.NotFound, (await anonymous.Http.GetAsync($"/files/jobs/{otherJob}/previews/1?share={token}")).StatusCode);
         }
 
         // A forged token opens nothing.

@@ -12,6 +12,7 @@ public sealed class LimitsTests : IDisposable
         ["Limits:MaxQueuedPerUser"] = "2",
         ["Limits:SubmissionsPerMinute"] = "3",
         ["Engine:FakeStepMilliseconds"] = "200",
+        ["Limits:SamplesPerMinute"] = "3",
     });
 
     [Fact]
@@ -39,7 +40,13 @@ public sealed class LimitsTests : IDisposable
 
         // Another user is not affected.
         using var other = await _app.NewUserAsync("calm");
-        await other.SubmitAsync(ApiClient.Job(iterations: 2));
+        var quick = await other.SubmitAsync(ApiClient.Job(iterations: 2));
+        var domain = (await other.WaitForStatusAsync(quick, JobStatus.Succeeded)).DomainId;
+
+        // Sampling (GPU work with the real engine) is rate limited per user.
+        for (var seed = 0; seed < 3; seed++)
+            Assert.Equal(HttpStatusCode.OK, (await other.Http.GetAsync($"/files/domains/{domain}/samples/{seed}")).StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await other.Http.GetAsync($"/files/domains/{domain}/samples/9")).StatusCode);
     }
 
     public void Dispose() => _app.Dispose();
