@@ -17,6 +17,6 @@ export Engine__Kind="${NADA_ENGINE:-${Engine__Kind:-fake}}"
 export Admin__Email="${NADA_ADMIN_EMAIL:-${Admin__Email:-admin@nada.local}}"
 export Admin__Password="${NADA_ADMIN_PASSWORD:-${Admin__Password:-Admin-pass-1}}"
 mkdir -p "$Nada__DataDir"
-dotnet build src/Nada.Web -c Release -v quiet -nologo >&2
+dotnet build src/Nada.Web -c Release -v quiet -nologo -clp:ErrorsOnly >&2
 echo "NadaWeb: listening on $urls (data: $Nada__DataDir, engine: $Engine__Kind, admin: $Admin__Email)"
 exec scripts/in-userland.sh dotnet src/Nada.Web/bin/Release/net10.0/Nada.Web.dll --contentRoot "$root/src/Nada.Web"

@@ -29,6 +29,12 @@ public sealed class AdaptationJob(
     [DisplayName("Adapt job {0}")]
     public void Run(Guid jobId, CancellationToken cancellationToken)
     {
+        if (running.IsRunningHere(jobId))
+        {
+            // Storage with a fixed invisibility timeout (Hangfire.Storage.SQLite: 30 min) hands a long job out again.
+            logger.LogWarning("Job {JobId} is already running in this process; ignoring the second hand-out", jobId);
+            return;
+        }
         using var db = dbFactory.CreateDbContext();
         var job = db.Jobs.SingleOrDefault(j => j.Id == jobId);
         if (job is null || job.Status is JobStatus.Succeeded or JobStatus.Cancelled)

@@ -22,7 +22,21 @@ public sealed class BrowserTests(AppFixture fixture) : IDisposable
         var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = _app.BaseAddress.ToString(), ViewportSize = new() { Width = 1280, Height = 900 } });
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout(20_000);
+        try
+        {
+            await RunAsync(browser, page, shots);
+        }
+        catch
+        {
+            // Leave what the page showed when it failed beside the other screenshots.
+            await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "failure.png"), FullPage = true });
+            await File.WriteAllTextAsync(Path.Combine(shots, "failure.html"), $"<!-- {page.Url} -->\n" + await page.ContentAsync());
+            throw;
+        }
+    }
 
+    private async Task RunAsync(IBrowser browser, IPage page, string shots)
+    {
         // Sign up (static form), which lands on the submit page.
         var email = $"browser-{Guid.NewGuid():N}@nada.test";
         await page.GotoAsync("/account/register");

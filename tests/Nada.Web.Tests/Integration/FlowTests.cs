@@ -136,8 +136,13 @@ public sealed class FlowTests(AppFixture fixture)
         Assert.Equal(HttpStatusCode.NotFound, (await anonymous.Http.GetAsync(shared.ThumbnailUrl)).StatusCode);
         Assert.DoesNotContain("pencil sketch", await anonymous.Http.GetStringAsync($"/s/{token}"));
 
-        // The admin sees everything.
+        // The admin sees everything, the hub included.
         using var admin = await _app.AdminAsync();
+        await using (var adminHub = admin.Hub())
+        {
+            await adminHub.StartAsync();
+            Assert.Equal(24, (await adminHub.InvokeAsync<JobProgressDto>("JoinJob", jobId, null)).Losses.Count);
+        }
         Assert.NotNull(await admin.GetJobAsync(jobId));
         Assert.Equal(HttpStatusCode.OK, (await admin.Http.GetAsync($"/api/domains/{domainId}")).StatusCode);
     }

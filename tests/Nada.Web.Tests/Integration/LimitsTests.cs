@@ -1,4 +1,6 @@
 using System.Net;
+using Hangfire;
+using Microsoft.Extensions.DependencyInjection;
 using Nada.Web.Data;
 using Nada.Web.Tests.Infrastructure;
 
@@ -13,6 +15,7 @@ public sealed class LimitsTests : IDisposable
         ["Limits:SubmissionsPerMinute"] = "3",
         ["Engine:FakeStepMilliseconds"] = "200",
         ["Limits:SamplesPerMinute"] = "3",
+        ["Jobs:GpuCount"] = "2",
     });
 
     [Fact]
@@ -47,6 +50,16 @@ public sealed class LimitsTests : IDisposable
         for (var seed = 0; seed < 3; seed++)
             Assert.Equal(HttpStatusCode.OK, (await other.Http.GetAsync($"/files/domains/{domain}/samples/{seed}")).StatusCode);
         Assert.Equal(HttpStatusCode.TooManyRequests, (await other.Http.GetAsync($"/files/domains/{domain}/samples/9")).StatusCode);
+    }
+
+    [Fact]
+    public async Task GpuQueue_HasOneWorkerPerConfiguredGpu()
+    {
+        var monitor = _app.Services.GetRequiredService<JobStorage>().GetMonitoringApi();
+        for (var i = 0; i < 50 && monitor.Servers().Count == 0; i++) await Task.Delay(100); // announced after start
+        var server = Assert.Single(monitor.Servers());
+        Assert.Equal(2, server.WorkersCount);
+        Assert.Equal(["gpu"], server.Queues);
     }
 
     public void Dispose() => _app.Dispose();
