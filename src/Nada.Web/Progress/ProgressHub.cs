@@ -30,9 +30,12 @@ public sealed class ProgressHub(JobService jobs, DomainService domains, Progress
         int total;
         JobStatus status;
         string? token = null;
+        string? error = null;
+        Guid? domainId = null;
         if (job is not null)
         {
             (title, total, status) = Describe(job.SpecJson, job.Status);
+            (error, domainId) = (job.Error, job.DomainId);
         }
         else if (await domains.TokenOpensJobAsync(jobId, shareToken) && await jobs.StatusAsync(jobId) is { } s)
         {
@@ -43,7 +46,9 @@ public sealed class ProgressHub(JobService jobs, DomainService domains, Progress
             throw new HubException("Job not found.");
         }
         await Groups.AddToGroupAsync(Context.ConnectionId, Group(jobId));
-        var snapshot = store.Get(jobId, status);
+        // The database is the truth for the status; the store for the history.
+        var snapshot = store.Get(jobId, status) with { Status = status };
+        if (job is not null) snapshot = snapshot with { Error = error, DomainId = domainId };
         return JobProgressDto.From(snapshot, title, total, await jobs.QueuePositionAsync(jobId), token);
     }
 

@@ -11,7 +11,11 @@ namespace Nada.Web.Progress;
 /// </summary>
 public sealed class ProgressStore(DataPaths paths, ILogger<ProgressStore> logger)
 {
+    /// <summary>Finished jobs kept in memory; older ones are dropped and read back from their run folder on demand.</summary>
+    public const int FinishedJobsKept = 200;
+
     private readonly ConcurrentDictionary<Guid, JobState> _jobs = new();
+    private readonly ConcurrentQueue<Guid> _finished = new();
 
     /// <summary>Every change of every job, raised on the thread that made it (the job's worker thread for steps).</summary>
     public event Action<ProgressEvent>? Published;
@@ -85,6 +89,12 @@ public sealed class ProgressStore(DataPaths paths, ILogger<ProgressStore> logger
             total = state.TotalSteps;
         }
         Publish(new ProgressEvent(jobId, ProgressEventKind.Status, step, total, null, status, error, domainId));
+        if (status is JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled)
+        {
+            _finished.Enqueue(jobId);
+            while (_finished.Count > FinishedJobsKept && _finished.TryDequeue(out var old))
+                if (_jobs.TryGetValue(old, out var s) && s.Status is not (JobStatus.Queued or JobStatus.Running)) _jobs.TryRemove(old, out _);
+        }
     }
 
     /// <summary>Forgets a job (after it was deleted).</summary>

@@ -45,7 +45,7 @@ public sealed class BrowserTests(AppFixture fixture) : IDisposable
         await page.FillAsync("#confirm", "User-pass-1");
         await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "01-sign-up.png") });
         await page.ClickAsync("#sign-up");
-        await page.WaitForURLAsync("**/submit");
+        await page.WaitForURLAsync("**/submit", UrlCommitted);
         await Assertions.Expect(page.Locator("#signed-in-as")).ToHaveTextAsync(email);
 
         // Submit: an invalid form first (same source and target), then a valid one.
@@ -70,7 +70,7 @@ public sealed class BrowserTests(AppFixture fixture) : IDisposable
         await Assertions.Expect(page.Locator("#style-count")).ToContainTextAsync("style.png");
         await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "02-submit.png"), FullPage = true });
         await page.ClickAsync("#submit-job");
-        await page.WaitForURLAsync("**/jobs/*");
+        await page.WaitForURLAsync("**/jobs/*", UrlCommitted);
 
         // Live view: a preview grid appears and is a real image; losses are charted.
         var preview = page.Locator("#preview-image");
@@ -91,7 +91,7 @@ public sealed class BrowserTests(AppFixture fixture) : IDisposable
         await Assertions.Expect(page.Locator(".domain-title").First).ToContainTextAsync("pencil sketch");
         await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "05-gallery.png"), FullPage = true });
         await page.Locator(".domain-card a").First.ClickAsync();
-        await page.WaitForURLAsync("**/domains/*");
+        await page.WaitForURLAsync("**/domains/*", UrlCommitted);
         await WaitForInteractiveAsync(page);
         await Input(page, "#seeds").FillAsync("11, 12, 13");
         await page.ClickAsync("#sample");
@@ -123,11 +123,11 @@ public sealed class BrowserTests(AppFixture fixture) : IDisposable
         var adminContext = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = _app.BaseAddress.ToString(), ViewportSize = new() { Width = 1280, Height = 900 } });
         var admin = await adminContext.NewPageAsync();
         await admin.GotoAsync("/admin/queue");
-        await admin.WaitForURLAsync("**/account/login**");
+        await admin.WaitForURLAsync("**/account/login**", UrlCommitted);
         await admin.FillAsync("#email", NadaAppFactory.AdminEmail);
         await admin.FillAsync("#password", NadaAppFactory.AdminPassword);
         await admin.ClickAsync("#sign-in");
-        await admin.WaitForURLAsync("**/admin/queue");
+        await admin.WaitForURLAsync("**/admin/queue", UrlCommitted);
         await Assertions.Expect(admin.Locator(".queue-succeeded")).ToContainTextAsync(email);
         await admin.ScreenshotAsync(new() { Path = Path.Combine(shots, "08-admin-queue.png"), FullPage = true });
         var dashboard = await admin.GotoAsync("/hangfire");
@@ -144,6 +144,9 @@ public sealed class BrowserTests(AppFixture fixture) : IDisposable
             .ContinueWith(_ => page.WaitForTimeoutAsync(500)).Unwrap();
 
     private IPlaywright? _playwright;
+
+    // Wait for the address only: Blazor may patch the page without a new "load" event (enhanced navigation).
+    private static readonly PageWaitForURLOptions UrlCommitted = new() { WaitUntil = WaitUntilState.Commit };
 
     private async Task<IBrowser> LaunchChromiumAsync()
     {
