@@ -51,14 +51,27 @@ public sealed class AdaptationJob(
         var spec = JsonSerializer.Deserialize<JobSpec>(job.SpecJson)!;
         var request = BuildRequest(jobId, spec);
         var resume = engine.HasCheckpoint(request.OutputDirectory);
-        job.Status = JobStatus.Running;
-        job.StartedAt ??= DateTimeOffset.UtcNow;
-        job.Attempts++;
-        db.SaveChanges();
+        // Claim the job in one conditional update, so a cancel that lands meanwhile is never overwritten.
+        var now = DateTimeOffset.UtcNow;
+        var claimed = db.Jobs
+            .Where(j => j.Id == jobId && !j.CancelRequested && (j.Status == JobStatus.Queued || j.Status == JobStatus.Running))
+            .ExecuteUpdate(u => u
+                .SetProperty(j => j.Status, JobStatus.Running)
+                .SetProperty(j => j.StartedAt, j => j.StartedAt ?? now)
+                .SetProperty(j => j.Attempts, j => j.Attempts + 1));
+        db.Entry(job).Reload();
+        if (claimed == 0)
+        {
+            logger.LogInformation("Job {JobId} was cancelled before it started", jobId);
+            if (job.Status is JobStatus.Queued or JobStatus.Running) MarkFinished(db, job, JobStatus.Cancelled, null);
+            return;
+        }
         store.SetStatus(jobId, JobStatus.Running);
         logger.LogInformation("Job {JobId} starts (attempt {Attempt}, resume={Resume})", jobId, job.Attempts, resume);
 
         var cts = running.Start(jobId, cancellationToken);
+        // A cancel between the claim and the registration above did not reach this token: look once more.
+        if (db.Jobs.AsNoTracking().Any(j => j.Id == jobId && j.CancelRequested)) cts.Cancel();
         AdaptationResult result;
         try
         {
