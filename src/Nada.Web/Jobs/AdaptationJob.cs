@@ -133,8 +133,12 @@ public sealed class AdaptationJob(
         var domainId = Guid.NewGuid();
         var dir = Path.Combine(paths.DataDir, "domains", domainId.ToString("N"));
         Directory.CreateDirectory(Path.GetDirectoryName(dir)!);
-        Directory.Move(result.DomainDirectory, dir);
-        string Moved(string file) => paths.ToRelative(Path.Combine(dir, Path.GetRelativePath(result.DomainDirectory, file)));
+        var source = Path.GetFullPath(result.DomainDirectory).TrimEnd(Path.DirectorySeparatorChar);
+        if (source == Path.GetFullPath(paths.RunDir(job.Id)).TrimEnd(Path.DirectorySeparatorChar))
+            CopyTree(source, dir); // an engine that made the run folder itself the domain: keep the run's history in place
+        else
+            Directory.Move(source, dir);
+        string Moved(string file) => paths.ToRelative(Path.Combine(dir, Path.GetRelativePath(source, Path.GetFullPath(file))));
         var domain = new DomainRecord
         {
             Id = domainId,
@@ -151,6 +155,15 @@ public sealed class AdaptationJob(
         };
         db.Domains.Add(domain);
         return domain;
+    }
+
+    private static void CopyTree(string from, string to)
+    {
+        foreach (var d in Directory.EnumerateDirectories(from, "*", SearchOption.AllDirectories))
+            Directory.CreateDirectory(Path.Combine(to, Path.GetRelativePath(from, d)));
+        Directory.CreateDirectory(to);
+        foreach (var f in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+            File.Copy(f, Path.Combine(to, Path.GetRelativePath(from, f)), overwrite: true);
     }
 
     private void MarkFinished(NadaDbContext db, JobRecord job, JobStatus status, string? error)

@@ -119,6 +119,12 @@ public sealed class BrowserTests(AppFixture fixture) : IDisposable
         await other.ReloadAsync();
         await Assertions.Expect(other.Locator("#share-not-found")).ToBeVisibleAsync();
 
+        // Sign out: back to the start page, signed out.
+        await page.ClickAsync("#sign-out");
+        await Assertions.Expect(page.Locator("a[href='/account/login']").First).ToBeVisibleAsync();
+        await page.GotoAsync("/gallery");
+        await page.WaitForURLAsync("**/account/login**", UrlCommitted);
+
         // The admin signs in through the form and sees the job in the queue page and the Hangfire dashboard.
         var adminContext = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = _app.BaseAddress.ToString(), ViewportSize = new() { Width = 1280, Height = 900 } });
         var admin = await adminContext.NewPageAsync();
