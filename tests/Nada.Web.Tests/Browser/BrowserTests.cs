@@ -10,7 +10,13 @@ namespace Nada.Web.Tests.Browser;
 [Collection(AppCollection.Name)]
 public sealed class BrowserTests(AppFixture fixture) : IDisposable
 {
-    public void Dispose() => _playwright?.Dispose();
+    private readonly List<string> _cleanup = [];
+
+    public void Dispose()
+    {
+        _playwright?.Dispose();
+        _cleanup.ForEach(TestPaths.TryDelete);
+    }
 
     private readonly NadaAppFactory _app = fixture.App;
 
@@ -58,6 +64,7 @@ public sealed class BrowserTests(AppFixture fixture) : IDisposable
 
         // A decompression bomb as a style image: refused with a message naming it; then a real image.
         var uploads = TestPaths.NewTempDir("uploads");
+        _cleanup.Add(uploads);
         var bomb = Path.Combine(uploads, "bomb.png");
         await File.WriteAllBytesAsync(bomb, TestImages.PngBomb());
         await page.SetInputFilesAsync("#style-images", bomb);

@@ -17,9 +17,11 @@ public sealed class NadaAppFactory : WebApplicationFactory<Program>
     public const string AdminPassword = "Admin-pass-1";
 
     private readonly Dictionary<string, string> _settings;
+    private readonly bool _ownsDataDir;
 
     public NadaAppFactory(string? dataDir = null, IDictionary<string, string>? settings = null)
     {
+        _ownsDataDir = dataDir is null;
         DataDir = dataDir ?? TestPaths.NewTempDir("app");
         _settings = new Dictionary<string, string>
         {
@@ -72,6 +74,13 @@ public sealed class NadaAppFactory : WebApplicationFactory<Program>
         var c = NewClient();
         await c.RegisterAndLoginAsync($"{name}-{Guid.NewGuid():N}@nada.test", "User-pass-1");
         return c;
+    }
+
+    /// <summary>Stops the host; removes the data folder when this factory made it.</summary>
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (_ownsDataDir) TestPaths.TryDelete(DataDir);
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)

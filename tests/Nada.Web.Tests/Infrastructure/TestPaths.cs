@@ -10,6 +10,14 @@ public static class TestPaths
         return dir;
     }
 
+    /// <summary>Deletes a temporary folder, ignoring files still held open.</summary>
+    public static void TryDelete(string dir)
+    {
+        try { Directory.Delete(dir, recursive: true); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+
     /// <summary>Where screenshots go: $NADA_ARTIFACTS, or artifacts/ beside the test assembly.</summary>
     public static string Artifacts()
     {
