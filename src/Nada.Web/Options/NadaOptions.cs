@@ -80,6 +80,9 @@ public sealed class EngineOptions
 
     /// <summary>Fake engine: a preview grid and a checkpoint every this many steps.</summary>
     public int FakePreviewEvery { get; set; } = 5;
+
+    /// <summary>Fake engine: a target text that makes a run fail at step 2 (to try the failure path); null for none.</summary>
+    public string? FakeFailText { get; set; }
 }
 
 /// <summary>The first administrator, created at startup when missing (section "Admin").</summary>

@@ -16,6 +16,9 @@ public sealed class NadaAppFactory : WebApplicationFactory<Program>
     public const string AdminEmail = "admin@nada.test";
     public const string AdminPassword = "Admin-pass-1";
 
+    /// <summary>A target text that makes the fake engine fail.</summary>
+    public const string FailText = "please fail";
+
     private readonly Dictionary<string, string> _settings;
     private readonly bool _ownsDataDir;
 
@@ -30,6 +33,7 @@ public sealed class NadaAppFactory : WebApplicationFactory<Program>
             ["Engine:Kind"] = "fake",
             ["Engine:FakeStepMilliseconds"] = "40",
             ["Engine:FakePreviewEvery"] = "3",
+            ["Engine:FakeFailText"] = FailText,
             ["Jobs:Storage"] = "memory",
             ["Jobs:GpuCount"] = "1",
             ["Jobs:CancellationCheckSeconds"] = "0.5",

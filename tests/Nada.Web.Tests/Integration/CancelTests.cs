@@ -58,3 +58,29 @@ public sealed class CancelTests(AppFixture fixture)
         Assert.DoesNotContain(all!, j => j.Id == queued);
     }
 }
+
+/// <summary>A run that throws: the job fails with the engine's message, and an admin can re-queue it.</summary>
+[Collection(AppCollection.Name)]
+public sealed class FailureTests(AppFixture fixture)
+{
+    private readonly NadaAppFactory _app = fixture.App;
+
+    [Fact]
+    public async Task EngineError_FailsTheJobWithItsMessage_AdminRequeues()
+    {
+        using var user = await _app.NewUserAsync("failer");
+        var id = await user.SubmitAsync(ApiClient.Job(iterations: 5, target: NadaAppFactory.FailText));
+        var failed = await user.WaitForStatusAsync(id, JobStatus.Failed);
+        Assert.Contains("told to fail", failed.Error);
+        Assert.Null(failed.DomainId);
+
+        using var admin = await _app.AdminAsync();
+        Assert.Equal(HttpStatusCode.Conflict, (await admin.Http.PostAsync($"/api/admin/jobs/{Guid.NewGuid()}/requeue", null)).StatusCode);
+        var all = await admin.Http.GetFromJsonAsync<List<JobSummaryDto>>("/api/jobs?all=true", ApiClient.Json);
+        Assert.Contains(all!, j => j.Id == id && j.Status == JobStatus.Failed && j.Error!.Contains("told to fail"));
+        Assert.Equal(HttpStatusCode.Accepted, (await admin.Http.PostAsync($"/api/admin/jobs/{id}/requeue", null)).StatusCode);
+        var again = await user.WaitForStatusAsync(id, JobStatus.Failed);
+        Assert.Contains("told to fail", again.Error);
+        Assert.Equal(2, _app.Engine.Calls.Count(c => c.OutputDirectory.Contains(id.ToString("N"))));
+    }
+}

@@ -39,6 +39,8 @@ public sealed class FakeAdaptationEngine(IOptions<EngineOptions> options) : IAda
             // One "step": wait, but wake at once when cancelled.
             if (ct.WaitHandle.WaitOne(options.Value.FakeStepMilliseconds)) ct.ThrowIfCancellationRequested();
             ct.ThrowIfCancellationRequested();
+            if (step == 2 && options.Value.FakeFailText is { Length: > 0 } fail && request.TargetText == fail)
+                throw new InvalidDataException($"The fake engine was told to fail on the target text '{fail}'.");
             var directional = 1.0 / (1.0 + 0.1 * step);
             var losses = new Dictionary<string, double> { ["total"] = directional * 1.1, ["directional"] = directional };
             byte[]? preview = null;
