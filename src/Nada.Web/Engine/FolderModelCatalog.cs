@@ -5,7 +5,8 @@ namespace Nada.Web.Engine;
 /// <summary>Lists the files in ModelsDir/generators and ModelsDir/clip.</summary>
 public sealed class FolderModelCatalog(DataPaths paths) : IModelCatalog
 {
-    private static readonly string[] Extensions = [".pkl", ".pt", ".pth", ".safetensors", ".nada", ".json"];
+    // Weight files only: a JSON config beside a safetensors file is not a second model.
+    private static readonly string[] Extensions = [".pkl", ".pt", ".pth", ".safetensors", ".nada"];
 
     public IReadOnlyList<ModelEntry> Generators() => List("generators");
 
