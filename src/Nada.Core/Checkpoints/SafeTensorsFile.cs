@@ -38,7 +38,7 @@ public static class SafeTensorsFile
                     continue;
                 }
                 var (dtype, shape, begin, end) = ReadEntry(path, property);
-                long expected = shape.Aggregate(1L, (a, b) => checked(a * b)) * TorchDtypes.ElementSize(dtype);
+                long expected = checked(shape.Aggregate(1L, (a, b) => checked(a * b)) * TorchDtypes.ElementSize(dtype));
                 if (end - begin != expected)
                 {
                     throw Malformed(path, $"tensor '{property.Name}' has {end - begin} bytes for shape [{string.Join(",", shape)}] {dtype}");

@@ -89,8 +89,16 @@ internal sealed class NumpyArray : IPyStateful
             throw context.Fail("numpy object arrays (arrays of Python objects) are not supported");
         }
         var type = dtype.ToScalarType(context);
-        long count = shape.Aggregate(1L, (a, b) => a * b);
-        if (raw.LongLength != count * TorchDtypes.ElementSize(type))
+        long bytes;
+        try
+        {
+            bytes = checked(shape.Aggregate(1L, (a, b) => checked(a * b)) * TorchDtypes.ElementSize(type));
+        }
+        catch (OverflowException)
+        {
+            bytes = -1;
+        }
+        if (raw.LongLength != bytes)
         {
             throw context.Fail($"numpy array of shape [{string.Join(",", shape)}] {dtype.Name} has {raw.Length} bytes of data (corrupt)");
         }

@@ -498,7 +498,7 @@ internal sealed class PickleMachine
             return 0L;
         }
         var value = new BigInteger(bytes, isUnsigned: false, isBigEndian: false);
-        return value >= long.MinValue && value <= long.MaxValue ? (long)value : value;
+        return value >= long.MinValue && value <= long.MaxValue ? (object)(long)value : value;
     }
 
     private object ParseIntLine(string text)

@@ -19,10 +19,18 @@ internal sealed class PendingTensor
         }
         if (size.All(s => s > 0))
         {
-            long last = offset;
-            for (int i = 0; i < size.Length; i++)
+            long last;
+            try
             {
-                last += (size[i] - 1) * stride[i];
+                last = offset;
+                for (int i = 0; i < size.Length; i++)
+                {
+                    last = checked(last + (size[i] - 1) * stride[i]);
+                }
+            }
+            catch (OverflowException)
+            {
+                last = long.MaxValue;
             }
             if (last >= storage.Numel)
             {

@@ -44,7 +44,7 @@ internal sealed class TorchStorage(string key, ScalarType dtype, long numel)
                 throw load.Fail($"storage '{Key}' has no data in the file", "The file is truncated or corrupt");
             }
             var bytes = _loader();
-            long need = Numel * TorchDtypes.ElementSize(DType);
+            long need = Numel > long.MaxValue / 8 ? long.MaxValue : Numel * TorchDtypes.ElementSize(DType);
             if (bytes.LongLength < need)
             {
                 throw load.Fail($"storage '{Key}' holds {bytes.LongLength} bytes but needs {need}",
