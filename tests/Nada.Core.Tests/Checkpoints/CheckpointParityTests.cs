@@ -107,6 +107,11 @@ public class CheckpointParityTests
             Assert.True(Same(sd[name], value), name);
         }
         Assert.Contains("visual.conv1.weight", jit.Keys);
+
+        // The generic reader sees the same archive as TorchScript records, their code unread.
+        var module = Assert.IsType<PickledObject>(CheckpointReader.Read(Parity("clip_openai_tiny_vit_jit.pt")));
+        Assert.StartsWith("__torch__.", module.Module);
+        Assert.IsType<PickledObject>(module.State["visual"]);
         Assert.Equal(ScalarType.Float16, jit["visual.conv1.weight"].dtype);
     }
 
