@@ -31,6 +31,7 @@ public static class CheckpointReader
     /// asks for a Python global that is not allowed.</exception>
     public static object? Read(string path)
     {
+        ArgumentNullException.ThrowIfNull(path);
         var context = new PickleContext(path);
         try
         {
