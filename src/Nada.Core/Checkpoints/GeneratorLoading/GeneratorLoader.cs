@@ -32,11 +32,19 @@ public static class GeneratorLoader
         if (NadaFormat.LooksLikeSafeTensors(path)) return (NadaFormat.Load(path), GeneratorFormat.Nada);
 
         var graph = Checkpoints.CheckpointReader.Read(path);
-        if (NvidiaAdaFormat.Matches(graph)) return (NvidiaAdaFormat.Load(path, graph), GeneratorFormat.NvidiaAdaPytorch);
-        if (TfStyleGan2Format.Matches(graph)) return (TfStyleGan2Format.Load(path, graph), GeneratorFormat.NvidiaTensorFlow);
-        if (RosinalityFormat.Matches(graph)) return (RosinalityFormat.Load(path, graph), GeneratorFormat.Rosinality);
-        throw new Checkpoints.CheckpointException(path, $"holds no StyleGAN2 generator (top level: {Describe(graph)})",
-            "Supported: NadaWeb .safetensors, rosinality/StyleGAN-NADA .pt, NVIDIA stylegan2-ada-pytorch and TF StyleGAN2 .pkl");
+        try
+        {
+            if (NvidiaAdaFormat.Matches(graph)) return (NvidiaAdaFormat.Load(path, graph), GeneratorFormat.NvidiaAdaPytorch);
+            if (TfStyleGan2Format.Matches(graph)) return (TfStyleGan2Format.Load(path, graph), GeneratorFormat.NvidiaTensorFlow);
+            if (RosinalityFormat.Matches(graph)) return (RosinalityFormat.Load(path, graph), GeneratorFormat.Rosinality);
+            throw new Checkpoints.CheckpointException(path, $"holds no StyleGAN2 generator (top level: {Describe(graph)})",
+                "Supported: NadaWeb .safetensors, rosinality/StyleGAN-NADA .pt, NVIDIA stylegan2-ada-pytorch and TF StyleGAN2 .pkl");
+        }
+        finally
+        {
+            // The generator holds copies; the file's tensors are ours to free.
+            foreach (var t in Checkpoints.StateDict.Flatten(graph).Values) t.Dispose();
+        }
     }
 
     /// <summary>
