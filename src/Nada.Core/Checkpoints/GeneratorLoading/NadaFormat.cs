@@ -43,7 +43,7 @@ public static class NadaFormat
         var json = g.Config.ToJson();
         var metadata = new Dictionary<string, string> { ["format"] = FormatTag, ["config"] = json };
         SafeTensorsFile.Save(weights, tensors, metadata);
-        File.WriteAllText(configFile, json + "\n", Encoding.UTF8);
+        File.WriteAllText(configFile, json + "\n", new UTF8Encoding(false));
         return weights;
     }
 
