@@ -11,9 +11,11 @@ public static class ConvertCommand
     {
         var input = new Argument<string>("IN") { Description = "Generator file: rosinality .pt, NVIDIA .pkl (ada-pytorch or TF), or ours" };
         var output = new Argument<string>("OUT") { Description = "Output path; writes OUT.safetensors and OUT.json" };
-        var command = new Command("convert", "Convert a StyleGAN2 generator to NadaWeb's format (safetensors + JSON config)")
+        var to = new Option<string>("--to") { Description = "Output format: nada (OUT.safetensors + OUT.json) or rosinality (OUT as a .pt for StyleGAN-NADA)", DefaultValueFactory = _ => "nada" };
+        to.AcceptOnlyFromAmong("nada", "rosinality");
+        var command = new Command("convert", "Convert a StyleGAN2 generator to NadaWeb's format (safetensors + JSON config) or to a rosinality .pt")
         {
-            input, output,
+            input, output, to,
         };
         command.SetAction(parse => io.Run(() =>
         {
@@ -22,8 +24,16 @@ public static class ConvertCommand
             using (g)
             {
                 io.Out.WriteLine($"read {inPath} ({format}): {g.Config.ImgResolution} px, z {g.Config.ZDim}, w {g.Config.WDim}, {g.Config.NumWs} W+ entries");
-                var written = GeneratorLoader.Save(g, outPath);
-                io.Out.WriteLine($"wrote {written} and {Core.Checkpoints.GeneratorLoading.NadaFormat.FilesFor(outPath).Config}");
+                if (parse.GetValue(to) == "rosinality")
+                {
+                    GeneratorLoader.SaveRosinality(g, outPath);
+                    io.Out.WriteLine($"wrote {outPath} (rosinality: g_ema + latent_avg)");
+                }
+                else
+                {
+                    var written = GeneratorLoader.Save(g, outPath);
+                    io.Out.WriteLine($"wrote {written} and {Core.Checkpoints.GeneratorLoading.NadaFormat.FilesFor(outPath).Config}");
+                }
             }
             return 0;
         }));

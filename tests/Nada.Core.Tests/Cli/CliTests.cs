@@ -58,6 +58,17 @@ public class CliTests : IDisposable
     }
 
     [Fact]
+    public void ConvertToRosinalityWritesALoadablePt()
+    {
+        var (code, output, err) = Nada("convert", Sg2TestData.File("nvlabs", "sg2tf.pkl"), Tmp("tf.pt"), "--to", "rosinality");
+        Assert.True(code == 0, err);
+        Assert.Contains("NvidiaTensorFlow", output);
+        var (g, format) = GeneratorLoader.Load(Tmp("tf.pt"));
+        using var _ = g;
+        Assert.Equal(Core.Checkpoints.GeneratorLoading.GeneratorFormat.Rosinality, format);
+    }
+
+    [Fact]
     public void SampleIsDeterministicWithConstNoise()
     {
         var args = new[] { "sample", "-g", Sg2TestData.File("stylegan2_rosinality.pt"), "--seeds", "1,2", "--out", Tmp("a") };

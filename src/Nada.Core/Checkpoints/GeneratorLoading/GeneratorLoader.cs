@@ -53,6 +53,12 @@ public static class GeneratorLoader
     /// </summary>
     public static string Save(StyleGan2Generator g, string path) => NadaFormat.Save(g, path);
 
+    /// <summary>
+    /// Saves for the old ecosystem (rosinality stylegan2-pytorch, StyleGAN-NADA): a torch.save zip
+    /// <c>{"g_ema": state_dict, "latent_avg": tensor}</c> at <paramref name="path"/> (conventionally .pt).
+    /// </summary>
+    public static void SaveRosinality(StyleGan2Generator g, string path) => RosinalityFormat.Save(g, path);
+
     private static string Describe(object? graph) => graph switch
     {
         null => "None",

@@ -50,6 +50,20 @@ public static class RosinalityFormat
         return g;
     }
 
+    /// <summary>
+    /// Writes a checkpoint the original StyleGAN-NADA / rosinality code loads:
+    /// a torch.save zip of <c>{"g_ema": state_dict, "latent_avg": [WDim]}</c> (float32, rosinality names).
+    /// </summary>
+    public static void Save(StyleGan2Generator g, string path)
+    {
+        using var scope = NewDisposeScope();
+        var stateDict = new Dictionary<string, Tensor>();
+        foreach (var (name, t) in g.state_dict())
+            if (name != "latent_avg") stateDict[name] = t.detach().to(ScalarType.Float32).cpu().contiguous();
+        var latentAvg = g.LatentAvg.detach().to(ScalarType.Float32).cpu().contiguous();
+        TorchZipWriter.Save(path, [("g_ema", stateDict), ("latent_avg", latentAvg)]);
+    }
+
     /// <summary>The mean of w over <see cref="MeanLatentSamples"/> z drawn with a fixed seed (deterministic).</summary>
     public static Tensor MeanLatent(StyleGan2Generator g)
     {
