@@ -6,7 +6,10 @@ return CliApp.Run(args, Console.Out, Console.Error);
 
 namespace Nada.Cli
 {
-    /// <summary>The `nada` command line: one subcommand per file in Commands/.</summary>
+    /// <summary>
+    /// The `nada` command line: one subcommand per file in Commands/, each a static class with
+    /// <c>Command Create(CliOutput io)</c>, added here with one line. Tests call <see cref="Run"/> in-process.
+    /// </summary>
     public static class CliApp
     {
         /// <summary>Parses and runs <paramref name="args"/>, writing to the given streams; returns the exit code.</summary>

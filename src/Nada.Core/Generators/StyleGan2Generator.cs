@@ -61,12 +61,12 @@ public sealed class StyleGan2Generator : nn.Module
     /// <summary>The stored constant noise images in layer order, [1, 1, res, res] each.</summary>
     public IReadOnlyList<Tensor> ConstNoise => noises.All();
 
-    /// <summary>Maps z [N, ZDim] to w [N, WDim].</summary>
+    /// <summary>Maps z [N, ZDim] (any device; moved to the generator's) to w [N, WDim].</summary>
     public Tensor Mapping(Tensor z)
     {
         if (z.dim() != 2 || z.shape[1] != Config.ZDim)
             throw new ArgumentException($"Mapping expects z of shape [N, {Config.ZDim}], got [{string.Join(", ", z.shape)}].");
-        return style.forward(z.to(ScalarType.Float32));
+        return style.forward(z.to(ScalarType.Float32, latent_avg.device));
     }
 
     /// <summary>Moves w ([N, WDim] or [N, NumWs, WDim]) toward <see cref="LatentAvg"/>: avg + psi * (w - avg).</summary>

@@ -142,7 +142,15 @@ public static class TfStyleGan2Format
             throw new CheckpointException(path, $"declares resolution {kr} but its variables describe {resolution} px");
         float lrMul = NvidiaAdaFormat.ToFloat(kwargs.GetValueOrDefault("mapping_lrmul")) ?? 0.01f;
         int imgChannels = (int)Need("synthesis/4x4/ToRGB/weight").shape[3];
-        return new StyleGan2Config(resolution, (int)first.shape[0], (int)last.shape[1], mappingLayers, channels,
+        var config = new StyleGan2Config(resolution, (int)first.shape[0], (int)last.shape[1], mappingLayers, channels,
             lrMul, imgChannels).Validate();
+        // The declared sizes, where present, must agree with the variables.
+        foreach (var (key, actual) in new[] { ("latent_size", config.ZDim), ("dlatent_size", config.WDim),
+                     ("mapping_layers", config.MappingLayers), ("num_channels", config.ImgChannels) })
+        {
+            if (NvidiaAdaFormat.ToFloat(kwargs.GetValueOrDefault(key)) is float declared && (int)declared != actual)
+                throw new CheckpointException(path, $"declares {key} = {declared} but its variables give {actual}");
+        }
+        return config;
     }
 }
