@@ -50,6 +50,25 @@ public sealed class StyleGan2Generator : nn.Module
         noises = new NoiseBuffers(config);
         latent_avg = zeros(config.WDim);
         RegisterComponents();
+        DetachFromScopes();
+    }
+
+    /// <summary>
+    /// Moves parameters and buffers to <paramref name="device"/> and keeps them out of any open dispose scope
+    /// (a generator built, loaded or moved inside a caller's <c>NewDisposeScope</c> must outlive it).
+    /// </summary>
+    public StyleGan2Generator ToDevice(Device device)
+    {
+        this.to(device);
+        DetachFromScopes();
+        return this;
+    }
+
+    /// <summary>The generator owns its tensors: detach them from whatever dispose scope was open when they were made.</summary>
+    private void DetachFromScopes()
+    {
+        foreach (var p in parameters()) p.DetachFromDisposeScope();
+        foreach (var b in buffers()) b.DetachFromDisposeScope();
     }
 
     /// <summary>The architecture.</summary>
@@ -134,7 +153,7 @@ public sealed class StyleGan2Generator : nn.Module
     {
         var copy = new StyleGan2Generator(Config);
         var device = latent_avg.device;
-        if (device.type != DeviceType.CPU) copy.to(device);
+        if (device.type != DeviceType.CPU) copy.ToDevice(device);
         using (no_grad())
         {
             var src = state_dict();
