@@ -31,11 +31,12 @@ public static class CheckpointReader
     /// asks for a Python global that is not allowed.</exception>
     public static object? Read(string path)
     {
+        ArgumentNullException.ThrowIfNull(path);
         var context = new PickleContext(path);
         try
         {
             using var stream = OpenChecked(path);
-            var head = ReadHead(stream, 16);
+            var head = ReadHead(stream, 512);
             var kind = Detect(path, head, stream.Length);
             stream.Position = 0;
             object? graph;
@@ -108,6 +109,12 @@ public static class CheckpointReader
 
     internal static Format Detect(string path, ReadOnlySpan<byte> head, long length)
     {
+        if (head.Length >= 262 && head.Slice(257, 5).SequenceEqual("ustar"u8))
+        {
+            throw new CheckpointException(path,
+                "this is a tar archive (the torch.save format of PyTorch before 0.4, or a bundle of files), which is not supported",
+                "Re-save the checkpoint with a current PyTorch, or extract the checkpoint from the archive");
+        }
         if (TorchFile.IsZip(head))
         {
             return Format.Zip;
@@ -128,7 +135,7 @@ public static class CheckpointReader
         {
             return Format.Pickle; // protocol 0 / 1
         }
-        var text = Encoding.UTF8.GetString(head).TrimStart('\uFEFF', ' ', '\t', '\r', '\n');
+        var text = Encoding.UTF8.GetString(head[..Math.Min(head.Length, 64)]).TrimStart('\uFEFF', ' ', '\t', '\r', '\n');
         if (text.StartsWith('<'))
         {
             throw new CheckpointException(path,

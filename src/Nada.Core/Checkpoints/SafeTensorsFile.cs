@@ -23,6 +23,7 @@ public static class SafeTensorsFile
     /// <exception cref="CheckpointException">Missing, empty, truncated or malformed file.</exception>
     public static (Dictionary<string, Tensor> Tensors, Dictionary<string, string> Metadata) Load(string path)
     {
+        ArgumentNullException.ThrowIfNull(path);
         var tensors = new Dictionary<string, Tensor>();
         try
         {
@@ -36,6 +37,10 @@ public static class SafeTensorsFile
                 {
                     ReadMetadata(path, property.Value, metadata);
                     continue;
+                }
+                if (tensors.ContainsKey(property.Name))
+                {
+                    throw Malformed(path, $"tensor '{property.Name}' appears twice in the header");
                 }
                 var (dtype, shape, begin, end) = ReadEntry(path, property);
                 long expected = checked(shape.Aggregate(1L, (a, b) => checked(a * b)) * TorchDtypes.ElementSize(dtype));
@@ -83,6 +88,7 @@ public static class SafeTensorsFile
     /// </summary>
     public static void Save(string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
+        ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(tensors);
         using var scope = NewDisposeScope();
         var cpu = new List<(string Name, Tensor Data)>();

@@ -22,6 +22,7 @@ public static partial class TorchScriptArchive
     /// <exception cref="CheckpointException">Not a TorchScript archive, truncated, or a refused global.</exception>
     public static Dictionary<string, Tensor> LoadParameters(string path)
     {
+        ArgumentNullException.ThrowIfNull(path);
         var context = new PickleContext(path);
         try
         {

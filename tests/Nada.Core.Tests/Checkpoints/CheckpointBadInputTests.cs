@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using System.Text;
 using Nada.Core.Checkpoints;
 using static Nada.Core.Tests.Checkpoints.CheckpointTestFiles;
 
@@ -97,6 +98,15 @@ public sealed class CheckpointBadInputTests : IDisposable
     {
         var bytes = new byte[] { 0x80, 0x07, (byte)'N', (byte)'.' };
         AssertFails(_scratch.Write("future.pkl", bytes), "unknown pickle protocol 7");
+    }
+
+    [Fact]
+    public void TarArchive()
+    {
+        var bytes = new byte[1024];
+        Encoding.ASCII.GetBytes("model.pt").CopyTo(bytes, 0);
+        Encoding.ASCII.GetBytes("ustar").CopyTo(bytes, 257);
+        AssertFails(_scratch.Write("old.pt", bytes), "tar archive");
     }
 
     [Fact]

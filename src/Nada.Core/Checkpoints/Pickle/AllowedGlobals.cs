@@ -61,7 +61,6 @@ internal static class AllowedGlobals
             Add(new StorageType("torch", storageName, dtype));
         }
         Add(new StorageType("torch.storage", "UntypedStorage", TorchSharp.torch.ScalarType.Byte));
-        Add(new StorageType("torch.storage", "TypedStorage", TorchSharp.torch.ScalarType.Byte));
         foreach (var (dtypeName, dtype) in TorchDtypes.DtypeNames)
         {
             Add(new DtypeMarker("torch", dtypeName, dtype));

@@ -24,11 +24,11 @@ internal static class TorchFile
                 throw parent.Fail($"nested torch.save archive is corrupt ({e.Message})", null, e);
             }
             // Left open: its storages are read when the graph is finished; it is only memory.
-            return TorchZipFile.Open(zip, parent.Nested("nested torch.save", null)).ReadPickle();
+            return TorchZipFile.Open(zip, parent.Nested(parent.Part is null ? "nested torch.save" : parent.Part + " > nested torch.save", null)).ReadPickle();
         }
         if (LegacyTorchFile.HasMagic(bytes))
         {
-            return LegacyTorchFile.Read(bytes, parent.Nested((parent.Part ?? "") + " > nested torch.save", null));
+            return LegacyTorchFile.Read(bytes, parent.Nested(parent.Part is null ? "nested torch.save" : parent.Part + " > nested torch.save", null));
         }
         throw parent.Fail("torch.storage._load_from_bytes holds something that is not a torch.save archive");
     }
