@@ -117,7 +117,8 @@ public sealed class StyleGan2Generator : nn.Module
     /// <summary>
     /// z [N, ZDim] to images: mapping, truncation toward <see cref="LatentAvg"/>, optional style mixing
     /// (<paramref name="z"/> drives W+ entries [0, mixIndex), <paramref name="mixZ"/> entries [mixIndex, NumWs)),
-    /// synthesis.
+    /// synthesis. With <paramref name="mixZ"/> and a negative <paramref name="mixIndex"/> the index is drawn
+    /// uniformly from [1, NumWs), as rosinality's generator does.
     /// </summary>
     public Tensor Generate(Tensor z, float truncationPsi = 1f, NoiseMode noise = NoiseMode.Const, Tensor? mixZ = null,
         int mixIndex = -1)
@@ -132,6 +133,7 @@ public sealed class StyleGan2Generator : nn.Module
         int numWs = Config.NumWs;
         var w = Truncate(Mapping(z), truncationPsi);                           // [N, WDim]
         if (mixZ is null) return w.unsqueeze(1).expand(-1, numWs, -1);
+        if (mixIndex < 0) mixIndex = Random.Shared.Next(1, numWs);  // rosinality: random inject index in [1, NumWs)
         if (mixIndex < 1 || mixIndex >= numWs)
             throw new ArgumentOutOfRangeException(nameof(mixIndex), mixIndex, $"Style mixing index must be in [1, {numWs - 1}].");
         var w2 = Truncate(Mapping(mixZ), truncationPsi);                        // [N, WDim]

@@ -90,6 +90,11 @@ public class StyleGan2GeneratorTests
         Assert.True(Sg2TestData.MaxAbs(mixed, g.Synthesis(wplus)) < 1e-6);
         Assert.True(Sg2TestData.MaxAbs(mixed, g.Generate(z, 0.7f)) > 1e-4);
         Assert.Throws<ArgumentOutOfRangeException>(() => g.Generate(z, 1f, NoiseMode.Const, z2, cfg.NumWs));
+        Assert.Throws<ArgumentOutOfRangeException>(() => g.Generate(z, 1f, NoiseMode.Const, z2, 0));
+        // A negative index draws one in [1, NumWs): the first W+ entry always comes from z, the last from z2.
+        var randomMix = g.MapToWPlus(z, 1f, z2);
+        Assert.Equal(0.0, Sg2TestData.MaxAbs(randomMix.select(1, 0), g.Mapping(z)));
+        Assert.Equal(0.0, Sg2TestData.MaxAbs(randomMix.select(1, cfg.NumWs - 1), g.Mapping(z2)));
     }
 
     [Fact]
