@@ -64,6 +64,15 @@ public sealed class StyleGan2Generator : nn.Module
         return this;
     }
 
+    /// <summary>
+    /// Chooses the modulated-convolution implementation of every layer: fused (grouped conv with per-sample
+    /// weights, default) or not (shared weights with input/output scaling; NVIDIA trains this way). Same result.
+    /// </summary>
+    public void SetFusedModConv(bool fused)
+    {
+        foreach (var m in modules().OfType<ModulatedConv2d>()) m.Fused = fused;
+    }
+
     /// <summary>The generator owns its tensors: detach them from whatever dispose scope was open when they were made.</summary>
     private void DetachFromScopes()
     {

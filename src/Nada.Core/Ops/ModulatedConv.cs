@@ -54,4 +54,36 @@ public static class ModulatedConv
         int pad0 = (p + 1) / 2 + 1, pad1 = p / 2 + 1;
         return UpFirDn2d.Reference(yt, upFilter, padding: Padding2d.Symmetric(pad0, pad1), gain: upFilterGain);
     }
+
+    /// <summary>
+    /// The same result as <see cref="Forward"/> without per-sample weights: scale the input channels by the
+    /// styles, run one ordinary convolution with the shared weight over the whole batch, then scale the output
+    /// channels by the demodulation coefficients (NVIDIA's <c>fused_modconv=False</c> path, preferred for
+    /// training because its backward pass avoids grouped convolutions).
+    /// </summary>
+    public static Tensor ForwardNonFused(Tensor x, Tensor weight, Tensor styles, bool demodulate, Tensor? upFilter = null,
+        float upFilterGain = 4f)
+    {
+        long n = x.shape[0], inC = x.shape[1];
+        long outC = weight.shape[0], k = weight.shape[2];
+        if (weight.shape[1] != inC)
+            throw new ArgumentException($"Modulated conv: input has {inC} channels, weight expects {weight.shape[1]}.");
+        var xs = x * styles.reshape(n, inC, 1, 1);                                  // [N, I, H, W]
+        Tensor y;
+        if (upFilter is null)
+        {
+            y = nn.functional.conv2d(xs, weight, padding: [k / 2, k / 2]);           // [N, O, H, W]
+        }
+        else
+        {
+            var yt = nn.functional.conv_transpose2d(xs, weight.transpose(0, 1), strides: [2, 2]); // [N, O, 2H+k-2, 2W+k-2]
+            int taps = (int)upFilter.shape[0];
+            int p = (taps - 2) - ((int)k - 1);
+            y = UpFirDn2d.Reference(yt, upFilter, padding: Padding2d.Symmetric((p + 1) / 2 + 1, p / 2 + 1), gain: upFilterGain);
+        }
+        if (!demodulate) return y;
+        var w = weight.unsqueeze(0) * styles.reshape(n, 1, inC, 1, 1);             // [N, O, I, k, k]
+        var d = (w.square().sum([2, 3, 4]) + DemodulationEpsilon).rsqrt();         // [N, O]
+        return y * d.reshape(n, outC, 1, 1);
+    }
 }

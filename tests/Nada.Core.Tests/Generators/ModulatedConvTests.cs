@@ -64,4 +64,22 @@ public class ModulatedConvTests
             Assert.True(Sg2TestData.MaxAbs(y[n].unsqueeze(0), yn) < 1e-5);
         }
     }
+
+    /// <summary>The non-fused (shared-weight) variant equals the grouped reference, with and without up-sampling.</summary>
+    [Theory]
+    [InlineData(true, false)]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    public void NonFusedEqualsGrouped(bool demodulate, bool up)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(6);
+        var x = randn(3, 4, 5, 5);
+        var weight = randn(6, 4, 3, 3);
+        var styles = randn(3, 4);
+        var f = up ? FirFilter.Setup(FirFilter.StyleGan2Taps) : null;
+        var a = ModulatedConv.Forward(x, weight, styles, demodulate, f);
+        var b = ModulatedConv.ForwardNonFused(x, weight, styles, demodulate, f);
+        Assert.True(Sg2TestData.MaxAbs(a, b) < 1e-4 * Math.Max(1.0, a.abs().max().item<float>()));
+    }
 }

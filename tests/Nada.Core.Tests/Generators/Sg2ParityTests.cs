@@ -32,6 +32,9 @@ public class Sg2ParityTests(ITestOutputHelper log)
         int inject = int.Parse(Regex.Match(mixKey, @"\d+$").Value);
         Check($"rosinality {mixKey}", g.Generate(z, 1f, NoiseMode.Const, e["z2"], inject), e[mixKey]);
         Check("rosinality img_wplus", g.Synthesis(e["wplus"], NoiseMode.Const), e["img_wplus"]);
+        g.SetFusedModConv(false);
+        Check("rosinality img_psi1 (non-fused modconv)", g.Generate(z, 1f, NoiseMode.Const), e["img_psi1"]);
+        Check("rosinality img_wplus (non-fused modconv)", g.Synthesis(e["wplus"], NoiseMode.Const), e["img_wplus"]);
     }
 
     [Theory]

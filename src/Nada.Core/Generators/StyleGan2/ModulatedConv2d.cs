@@ -47,12 +47,20 @@ public sealed class ModulatedConv2d : nn.Module<Tensor, Tensor, Tensor>
     /// <summary>Output channels.</summary>
     public int OutChannels { get; }
 
+    /// <summary>
+    /// True (default): one grouped convolution with per-sample weights; false: shared-weight convolution with
+    /// input/output scaling (<see cref="ModulatedConv.ForwardNonFused"/>), usually faster to train.
+    /// </summary>
+    public bool Fused { get; set; } = true;
+
     /// <summary>x [N, I, H, W], style [N, WDim] -> [N, O, H, W] (or [N, O, 2H, 2W]).</summary>
     public override Tensor forward(Tensor x, Tensor style)
     {
         var s = modulation.forward(style);      // [N, I]
         var w = weight.squeeze(0) * _scale;     // [O, I, k, k]
         // The stored blur kernel already carries the up-sampling gain 4.
-        return ModulatedConv.Forward(x, w, s, _demodulate, blur?.Kernel, upFilterGain: 1f);
+        return Fused
+            ? ModulatedConv.Forward(x, w, s, _demodulate, blur?.Kernel, upFilterGain: 1f)
+            : ModulatedConv.ForwardNonFused(x, w, s, _demodulate, blur?.Kernel, upFilterGain: 1f);
     }
 }
