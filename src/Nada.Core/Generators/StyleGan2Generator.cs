@@ -89,12 +89,12 @@ public sealed class StyleGan2Generator : nn.Module
     /// <summary>The stored constant noise images in layer order, [1, 1, res, res] each.</summary>
     public IReadOnlyList<Tensor> ConstNoise => noises.All();
 
-    /// <summary>Maps z [N, ZDim] (any device; moved to the generator's) to w [N, WDim].</summary>
+    /// <summary>Maps z [N, ZDim] (any device/dtype; converted to the generator's) to w [N, WDim].</summary>
     public Tensor Mapping(Tensor z)
     {
         if (z.dim() != 2 || z.shape[1] != Config.ZDim)
             throw new ArgumentException($"Mapping expects z of shape [N, {Config.ZDim}], got [{string.Join(", ", z.shape)}].");
-        return style.forward(z.to(ScalarType.Float32, latent_avg.device));
+        return style.forward(z.to(latent_avg.dtype, latent_avg.device));
     }
 
     /// <summary>Moves w ([N, WDim] or [N, NumWs, WDim]) toward <see cref="LatentAvg"/>: avg + psi * (w - avg).</summary>
@@ -155,7 +155,7 @@ public sealed class StyleGan2Generator : nn.Module
         if (mode == NoiseMode.None) return result;
         var stored = noises.All();
         for (int i = 0; i < result.Length; i++)
-            result[i] = mode == NoiseMode.Const ? stored[i] : randn(new[] { n, 1, stored[i].shape[2], stored[i].shape[3] }, device: device);
+            result[i] = mode == NoiseMode.Const ? stored[i] : randn(new[] { n, 1, stored[i].shape[2], stored[i].shape[3] }, dtype: stored[i].dtype, device: device);
         return result;
     }
 

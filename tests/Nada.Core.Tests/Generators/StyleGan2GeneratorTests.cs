@@ -1,5 +1,6 @@
 using Nada.Core.Generators;
 using Nada.Core.Generators.StyleGan2;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Nada.Core.Tests.Generators;
@@ -111,6 +112,23 @@ public class StyleGan2GeneratorTests
         Assert.False(c.ParametersOf("style").First().Parameter.requires_grad);
         foreach (var (_, p) in c.ParametersOf("conv1")) p.add_(1f);
         Assert.True(Sg2TestData.MaxAbs(g.Generate(z), c.Generate(z)) > 1e-3);
+    }
+
+    [Fact]
+    public void ConversionUpdatesEveryTensorField()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(8);
+        using var g = new StyleGan2Generator(ParityLikeConfig());
+        using (no_grad()) g.LatentAvg.copy_(randn(16));
+        var z = randn(2, 16);
+        using var noGrad = no_grad();
+        var reference = g.Generate(z, 0.7f);
+        g.to(ScalarType.Float64);   // buffers held in fields (kernels, latent_avg) must follow
+        Assert.Equal(ScalarType.Float64, g.LatentAvg.dtype);
+        var converted = g.Generate(z, 0.7f);
+        Assert.Equal(ScalarType.Float64, converted.dtype);
+        Assert.True(Sg2TestData.MaxAbs(converted, reference) < 1e-4 * Math.Max(1.0, reference.abs().max().item<float>()));
     }
 
     [Fact]
