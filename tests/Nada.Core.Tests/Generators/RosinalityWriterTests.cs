@@ -52,4 +52,27 @@ public class RosinalityWriterTests : IDisposable
         // The NVIDIA clamp is not part of the rosinality layout: the reloaded config has none.
         Assert.Null(back.Config.ConvClamp);
     }
+
+    /// <summary>A bare state dict and a training checkpoint with only "g" load too; latent_avg is then the seeded mean of w.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void BareStateDictAndGKeyLoad(bool underG)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(9);
+        using var g = new StyleGan2Generator(Core.Generators.StyleGan2.StyleGan2Config.Tiny(16, dim: 12, channels: 8, mappingLayers: 3) with { LrMultiplier = 0.01f });
+        var sd = g.state_dict().Where(kv => kv.Key != "latent_avg").ToDictionary(kv => kv.Key, kv => kv.Value);
+        var path = Path.Combine(_dir.FullName, "bare.pt");
+        TorchZipWriter.Save(path, underG ? [("g", sd), ("args", (object)zeros(1))] : sd.Select(kv => (kv.Key, (object)kv.Value)).ToList());
+        var (back, format) = GeneratorLoader.Load(path);
+        using var _ = back;
+        Assert.Equal(GeneratorFormat.Rosinality, format);
+        Assert.Equal(12, back.Config.ZDim);
+        Assert.Equal(3, back.Config.MappingLayers);
+        using var noGrad = no_grad();
+        Assert.Equal(0.0, Sg2TestData.MaxAbs(back.LatentAvg, RosinalityFormat.MeanLatent(g)));
+        var z = randn(2, 12);
+        Assert.Equal(0.0, Sg2TestData.MaxAbs(back.Synthesis(g.MapToWPlus(z)), g.Synthesis(g.MapToWPlus(z))));
+    }
 }
