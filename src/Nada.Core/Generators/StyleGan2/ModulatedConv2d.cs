@@ -49,7 +49,7 @@ public sealed class ModulatedConv2d : nn.Module<Tensor, Tensor, Tensor>
 
     /// <summary>
     /// True (default): one grouped convolution with per-sample weights; false: shared-weight convolution with
-    /// input/output scaling (<see cref="ModulatedConv.ForwardNonFused"/>), usually faster to train.
+    /// input/output scaling (<see cref="ModulatedConv.ForwardNonFused"/>), the path NVIDIA trains with.
     /// </summary>
     public bool Fused { get; set; } = true;
 
