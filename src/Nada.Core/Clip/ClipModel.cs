@@ -7,7 +7,7 @@ namespace Nada.Core.Clip;
 /// <summary>
 /// A CLIP model (OpenAI architecture): an image tower (ViT or ModifiedResNet) and a causal text
 /// transformer mapping into one embedding space. Parameter names equal OpenAI's state-dict keys.
-/// Build it with ClipLoader; the model is frozen (no parameter requires a gradient) and in
+/// Build it with <see cref="ClipLoader"/>; the model is frozen (no parameter requires a gradient) and in
 /// eval mode, but gradients flow to its inputs.
 /// </summary>
 public sealed class ClipModel : nn.Module
@@ -31,7 +31,7 @@ public sealed class ClipModel : nn.Module
     /// <summary>The learned log of the logit scale (a scalar); logits are exp(LogitScale) * cosine.</summary>
     public Tensor LogitScale => logit_scale;
 
-    /// <summary>Creates a model of the given architecture with placeholder weights (load real ones with ClipLoader).</summary>
+    /// <summary>Creates a model of the given architecture with placeholder weights (load real ones with <see cref="ClipLoader"/>).</summary>
     public ClipModel(ClipConfig config) : base(nameof(ClipModel))
     {
         Config = config;
