@@ -19,6 +19,7 @@ public sealed partial class ClipTokenizer
     private const string StartText = "<|startoftext|>";
     private const string EndText = "<|endoftext|>";
     private const int MergeCount = 49152 - 256 - 2;          // merges used by CLIP (the file holds more)
+    private const int MaxCacheEntries = 200_000;              // bounds the word cache of a long-lived server
 
     private static readonly Lazy<ClipTokenizer> shared = new(() => new ClipTokenizer());
 
@@ -133,7 +134,7 @@ public sealed partial class ClipTokenizer
             word = merged;
         }
         var result = word.ToArray();
-        cache.TryAdd(token, result);
+        if (cache.Count < MaxCacheEntries) cache.TryAdd(token, result);
         return result;
     }
 

@@ -16,6 +16,15 @@ public class ClipTokenizerTests
     }
 
     [Fact]
+    public void KnownPromptsGiveOpenAiIds()
+    {
+        // Ids as printed by OpenAI's clip.tokenize in its README-style examples.
+        Assert.Equal([320, 2368], Tok.Encode("a cat"));
+        Assert.Equal([320, 1929], Tok.Encode("a dog"));
+        Assert.Equal([320, 22697], Tok.Encode("a diagram"));
+    }
+
+    [Fact]
     public void EmptyStringIsStartEndAndPadding()
     {
         using var scope = NewDisposeScope();

@@ -32,6 +32,7 @@ public sealed class ClipLossTests : IDisposable
     [Theory]
     [InlineData("photo", "photo")]
     [InlineData("photo", "  Photo ")]
+    [InlineData("a photo", "A   photo")]
     [InlineData("photo", "")]
     [InlineData("", "sketch")]
     public void SameOrEmptyTextsAreRejected(string source, string target)
