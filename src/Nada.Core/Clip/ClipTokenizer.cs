@@ -89,7 +89,7 @@ public sealed partial class ClipTokenizer
                 if (!truncate)
                     throw new ArgumentException(
                         $"The prompt \"{Shorten(texts[i])}\" is {ids.Count} tokens long (with start and end tokens), " +
-                        $"but the CLIP text encoder takes at most {contextLength}. Shorten the prompt.", nameof(texts));
+                        $"but the CLIP text encoder takes at most {contextLength}. Shorten the prompt.");
                 ids.RemoveRange(contextLength, ids.Count - contextLength);
                 ids[^1] = EndOfText;
             }

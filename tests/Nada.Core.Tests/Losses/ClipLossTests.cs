@@ -15,8 +15,8 @@ public sealed class ClipLossTests : IDisposable
 
     private static (Tensor Frozen, Tensor Trainable) Images(int n = 2, int size = 64)
     {
-        manual_seed(7);
-        return (rand(n, 3, size, size) * 2 - 1, rand(n, 3, size, size) * 2 - 1);
+        var g = new Generator(7);                                              // private: tests run in parallel
+        return (rand(n, 3, size, size, generator: g) * 2 - 1, rand(n, 3, size, size, generator: g) * 2 - 1);
     }
 
     private ClipLossInputs Inputs(Tensor frozen, Tensor trainable)

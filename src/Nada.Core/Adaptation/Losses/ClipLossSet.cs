@@ -141,16 +141,16 @@ public sealed class ClipLossSet : IDisposable
     private static void Validate(ClipLossWeights w, string source, string target, ClipLossOptions o)
     {
         float[] all = [w.Directional, w.Global, w.PatchDirectional, w.Manifold, w.Texture];
-        if (all.Any(x => x < 0 || !float.IsFinite(x))) throw new ArgumentException($"CLIP loss weights must be finite and non-negative: {w}.", nameof(w));
-        if (all.All(x => x == 0)) throw new ArgumentException("Every CLIP loss weight is 0; enable at least one loss (e.g. Directional = 1).", nameof(w));
+        if (all.Any(x => x < 0 || !float.IsFinite(x))) throw new ArgumentException($"CLIP loss weights must be finite and non-negative: {w}.");
+        if (all.All(x => x == 0)) throw new ArgumentException("Every CLIP loss weight is 0; enable at least one loss (e.g. Directional = 1).");
         var imageGuided = o.TargetImages is not null;
         if (imageGuided && o.SourceImages is null)
-            throw new ArgumentException("An image-guided direction needs images of the source generator (SourceImages) beside the target images.", nameof(o));
+            throw new ArgumentException("An image-guided direction needs images of the source generator (SourceImages) beside the target images.");
         var needsTexts = w.Global > 0 || w.PatchDirectional > 0 || w.Manifold > 0 || (w.Directional > 0 && !imageGuided);
         if (needsTexts) TextDirection.ValidateTexts(source, target);
         else if (w.Directional > 0 && !string.IsNullOrWhiteSpace(target)) TextDirection.ValidateTexts(source, target);
         if (w.Texture > 0 && o.StyleImages is null)
-            throw new ArgumentException("The texture loss has a positive weight but no style image was given.", nameof(o));
+            throw new ArgumentException("The texture loss has a positive weight but no style image was given.");
     }
 
     /// <inheritdoc/>

@@ -68,10 +68,10 @@ public sealed class TextDirection : IDisposable
     /// <summary>Throws a clear error for an empty text, or source and target that CLIP reads as the same tokens.</summary>
     public static void ValidateTexts(string source, string target)
     {
-        if (string.IsNullOrWhiteSpace(source)) throw new ArgumentException("The source text is empty; describe the generator's current domain, e.g. \"photo\".", nameof(source));
-        if (string.IsNullOrWhiteSpace(target)) throw new ArgumentException("The target text is empty; describe the domain to adapt to, e.g. \"sketch\", or give style images.", nameof(target));
+        if (string.IsNullOrWhiteSpace(source)) throw new ArgumentException("The source text is empty; describe the generator's current domain, e.g. \"photo\".");
+        if (string.IsNullOrWhiteSpace(target)) throw new ArgumentException("The target text is empty; describe the domain to adapt to, e.g. \"sketch\", or give style images.");
         if (ClipTokenizer.Shared.Encode(source).SequenceEqual(ClipTokenizer.Shared.Encode(target)))
-            throw new ArgumentException($"The source and target texts are the same (\"{source.Trim()}\"); there is no direction to adapt along.", nameof(target));
+            throw new ArgumentException($"The source and target texts are the same (\"{source.Trim()}\"); there is no direction to adapt along.");
     }
 
     /// <inheritdoc/>
