@@ -108,6 +108,12 @@ public sealed class ClipLossTests : IDisposable
         Assert.True(loss.isfinite().item<bool>());
         Assert.InRange(loss.item<float>(), 0f, 2f);
         Assert.True(trainable.grad!.isfinite().all().item<bool>());
+
+        // As the reference: the trainable images are shifted by 1e-6 for the directional term.
+        var pre = ClipPreprocessor.For(model);
+        using var direction = new TextDirection(model, "photo", "sketch");
+        var want = DirectionalClipLoss.Compute(model.EncodeImage(pre.Forward(frozen)), model.EncodeImage(pre.Forward(frozen + 1e-6)), direction.Value);
+        Assert.True((loss - want).abs().item<float>() < 1e-5f, $"{loss.item<float>()} vs {want.item<float>()}");
     }
 
     [Fact]
