@@ -12,6 +12,13 @@ namespace Nada.Core.Clip;
 /// 48894 merges, start- and end-of-text), reading the merges shipped with Nada.Core.
 /// Thread-safe; use <see cref="Shared"/>.
 /// </summary>
+/// <remarks>
+/// Text is cleaned by <see cref="ClipTextCleaner"/> (a subset of ftfy), then split with CLIP's pattern
+/// (special tokens, English contractions, letter runs, single digits, runs of other non-space characters).
+/// .NET regexes see UTF-16 code units: letters outside the Basic Multilingual Plane (e.g. mathematical
+/// alphanumerics) count as "other" characters rather than letters, so they may be grouped differently
+/// than by Python's <c>regex</c>; emoji and all BMP scripts split the same.
+/// </remarks>
 public sealed partial class ClipTokenizer
 {
     /// <summary>Context length of every published CLIP text encoder.</summary>
@@ -68,6 +75,9 @@ public sealed partial class ClipTokenizer
         }
         return ids;
     }
+
+    /// <summary>Tokens a text takes in the context, start and end tokens included (compare with the context length, 77).</summary>
+    public int TokenCount(string text) => Encode(text).Count + 2;
 
     /// <summary>
     /// Tokenizes texts to a [N, contextLength] int64 tensor: start token, the text's tokens, end token,

@@ -80,6 +80,7 @@ public class ClipTokenizerTests
     {
         var prompt = string.Join(" ", Enumerable.Repeat("zebra", 100));
         var e = Assert.Throws<ArgumentException>(() => Tok.Tokenize([prompt]));
+        Assert.Equal(102, Tok.TokenCount(prompt));
         Assert.Contains("102 tokens", e.Message);
         Assert.Contains("zebra zebra", e.Message);
         Assert.Contains("at most 77", e.Message);

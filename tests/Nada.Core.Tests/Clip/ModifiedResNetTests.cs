@@ -133,3 +133,18 @@ public class ModifiedResNetTests
         Assert.Contains("visual.extra.weight", e.Message);
     }
 }
+
+public class ClipConfigTests
+{
+    [Fact]
+    public void ConfigRoundTripsThroughJson()
+    {
+        var config = new ClipConfig(16, 64, [1, 2, 1, 1], 8, null, 77, 49408, 64, 1, 1, ClipActivation.Gelu);
+        var json = System.Text.Json.JsonSerializer.Serialize(config);
+        var back = System.Text.Json.JsonSerializer.Deserialize<ClipConfig>(json)!;
+        Assert.Equal(config.VisionLayers, back.VisionLayers);
+        Assert.Equal(config, back with { VisionLayers = config.VisionLayers });
+        Assert.False(back.IsVisionTransformer);
+        Assert.Equal(4, back.VisionHeads);
+    }
+}
