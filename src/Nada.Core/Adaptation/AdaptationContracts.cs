@@ -22,6 +22,8 @@ public sealed record AdaptationRequest
     public int Iterations { get; init; } = 300;
     /// <summary>Folder the run writes to: config, checkpoints, grids, the final domain.</summary>
     public required string OutputDirectory { get; init; }
+    /// <summary>Every other knob, with the reference implementation's defaults.</summary>
+    public AdaptationOptions Options { get; init; } = new();
 }
 
 /// <summary>One progress report of a running adaptation.</summary>
