@@ -1,1 +1,22 @@
-return 0;
+using System.CommandLine;
+using Nada.Cli;
+using Nada.Cli.Commands;
+
+return CliApp.Run(args, Console.Out, Console.Error);
+
+namespace Nada.Cli
+{
+    /// <summary>The `nada` command line: one subcommand per file in Commands/.</summary>
+    public static class CliApp
+    {
+        /// <summary>Parses and runs <paramref name="args"/>, writing to the given streams; returns the exit code.</summary>
+        public static int Run(string[] args, TextWriter output, TextWriter error)
+        {
+            var io = new CliOutput(output, error);
+            var root = new RootCommand("nada: StyleGAN-NADA tools (convert and sample generators, adapt them by text)");
+            root.Subcommands.Add(ConvertCommand.Create(io));
+            root.Subcommands.Add(SampleCommand.Create(io));
+            return root.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
+        }
+    }
+}
