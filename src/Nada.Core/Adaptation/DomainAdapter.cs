@@ -1,5 +1,8 @@
 using System.Text.Json;
+using Nada.Core.Checkpoints.GeneratorLoading;
 using Nada.Core.Generators;
+using Nada.Core.Generators.StyleGan2;
+using Nada.Core.Imaging;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -29,9 +32,10 @@ public static class DomainAdapter
         frozen.to(device);
         using var trainable = frozen.Clone();
         options.Validate(frozen.Config.NumWs);
-        using var loss = AdaptationLossFactory.Create(request, frozen, device);
+        var skipped = new List<SkippedImage>();
+        using var loss = AdaptationLossFactory.Create(request, frozen, device, skipped);
         using var trainer = new NadaTrainer(frozen, trainable, loss, options);
-        WriteRunConfig(request, frozen.Config, trainer);
+        WriteRunConfig(request, frozen.Config, trainer, skipped);
 
         int startStep = 0;
         var losses = new List<double>();
@@ -117,7 +121,7 @@ public static class DomainAdapter
     {
         using var scope = NewDisposeScope();
         var (a, b) = trainer.Render(previewZ, options.PreviewTruncation);
-        var png = ImageEncoder.EncodeGridPng(cat([a, b], 0), columns: (int)a.shape[0]);   // row 1 frozen, row 2 adapted
+        var png = ImageEncoder.GridPng(cat([a, b], 0), columns: (int)a.shape[0]);   // row 1 frozen, row 2 adapted
         string dir = Path.Combine(runDirectory, "samples");
         Directory.CreateDirectory(dir);
         File.WriteAllBytes(Path.Combine(dir, $"step-{step:D6}.png"), png);
@@ -143,11 +147,12 @@ public static class DomainAdapter
         }
     }
 
-    private static void WriteRunConfig(AdaptationRequest request, StyleGan2Config config, NadaTrainer trainer)
+    private static void WriteRunConfig(AdaptationRequest request, StyleGan2Config config, NadaTrainer trainer, List<SkippedImage> skipped)
     {
         var record = new
         {
             request,
+            skippedStyleImages = skipped,
             generator = config,
             layerSelection = trainer.SelectsLayers ? "adaptive" : "fixed",
             fixedTrainable = trainer.SelectsLayers ? null : trainer.TrainableParameterNames,

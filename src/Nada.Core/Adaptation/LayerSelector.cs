@@ -1,4 +1,5 @@
 using Nada.Core.Generators;
+using Nada.Core.Generators.StyleGan2;
 using TorchSharp;
 using static TorchSharp.torch;
 

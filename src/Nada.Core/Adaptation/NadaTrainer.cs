@@ -1,4 +1,5 @@
 using Nada.Core.Generators;
+using Nada.Core.Generators.StyleGan2;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -21,7 +22,7 @@ public sealed class NadaTrainer : IDisposable
     private readonly StyleGan2Generator _trainable;
     private readonly IAdaptationLoss _loss;
     private readonly AdaptationOptions _options;
-    private readonly List<(string Name, Parameter Param)> _params;
+    private readonly List<(string Name, TorchSharp.Modules.Parameter Param)> _params;
     private readonly IReadOnlyList<string>? _fixedLayers;
 
     /// <summary>The optimiser (its state goes into run checkpoints).</summary>
