@@ -99,6 +99,13 @@ for extra in ${NADA_USERLAND_BINDS:-}; do binds+=("$extra"); done
 mkdir -p "$HOME/.nuget"
 cp -L /etc/resolv.conf "$userland/etc/resolv.conf" 2>/dev/null || true
 cp -L /etc/hosts "$userland/etc/hosts" 2>/dev/null || true
+# The host's trusted certificates (a site CA or an egress proxy's CA may be among them), so NuGet restores
+# and downloads inside the userland trust what the host trusts.
+if [ -r /etc/ssl/certs/ca-certificates.crt ]; then
+  mkdir -p "$userland/etc/ssl/certs"
+  cp -L /etc/ssl/certs/ca-certificates.crt "$userland/etc/ssl/certs/ca-certificates.crt"
+  export SSL_CERT_FILE="${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}"
+fi
 
 # The mount script runs in a private mount namespace; its mounts vanish with it.
 inner=$(cat <<'INNER'
