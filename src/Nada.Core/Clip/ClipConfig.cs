@@ -49,6 +49,8 @@ public sealed record ClipConfig(
     /// <exception cref="ClipFormatException">A tensor the inference needs is missing or has an odd shape.</exception>
     public static ClipConfig FromStateDict(IReadOnlyDictionary<string, Tensor> state, string source, ClipActivation activation = ClipActivation.QuickGelu)
     {
+        if (!state.ContainsKey("token_embedding.weight") && !state.Keys.Any(k => k.StartsWith("visual.", StringComparison.Ordinal)))
+            throw new ClipFormatException(source, NotClip);
         Tensor Need(string key) => state.TryGetValue(key, out var t)
             ? t
             : throw new ClipFormatException(source, $"the CLIP weights lack '{key}'");
@@ -82,6 +84,10 @@ public sealed record ClipConfig(
         }
         throw new ClipFormatException(source, "the weights hold neither a ViT ('visual.proj') nor a ModifiedResNet ('visual.layer1.*') image tower");
     }
+
+    /// <summary>The problem reported for a file that holds tensors but no CLIP model.</summary>
+    internal const string NotClip =
+        "it does not hold a CLIP model (no 'token_embedding.weight' or 'visual.*' tensors); choose an OpenAI CLIP, open_clip or Hugging Face CLIP weights file";
 
     /// <summary>Number of distinct N in keys "prefixN.*".</summary>
     private static int CountIndices(IEnumerable<string> keys, string prefix) =>

@@ -21,11 +21,11 @@ public sealed class ClipEnsemble : IDisposable
     public ClipEnsemble(IEnumerable<(ClipModel Model, float Weight)> models, bool ownsModels = true)
     {
         Members = models.Select(m => new ClipEnsembleMember(m.Model, m.Weight, ClipPreprocessor.For(m.Model))).ToArray();
-        if (Members.Count == 0) throw new ArgumentException("A CLIP ensemble needs at least one model.", nameof(models));
+        if (Members.Count == 0) throw new ArgumentException("A CLIP ensemble needs at least one model.");
         if (Members.Any(m => m.Weight < 0 || !float.IsFinite(m.Weight)))
-            throw new ArgumentException("CLIP model weights must be finite and non-negative.", nameof(models));
+            throw new ArgumentException("CLIP model weights must be finite and non-negative.");
         if (Members.All(m => m.Weight == 0))
-            throw new ArgumentException("Every CLIP model has weight 0; give at least one model a positive weight.", nameof(models));
+            throw new ArgumentException("Every CLIP model has weight 0; give at least one model a positive weight.");
         this.ownsModels = ownsModels;
     }
 

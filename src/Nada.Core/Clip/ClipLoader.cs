@@ -100,11 +100,11 @@ public static class ClipLoader
     private static Dictionary<string, Tensor> TensorsOf(object? graph, string path)
     {
         if (graph is not Dictionary<string, object?> dict)
-            throw new ClipFormatException(path, "the file does not hold a state dict (a mapping from names to tensors)");
+            throw new ClipFormatException(path, ClipConfig.NotClip);
         foreach (var wrapper in new[] { "state_dict", "model" })
             if (dict.TryGetValue(wrapper, out var inner) && inner is Dictionary<string, object?> innerDict) dict = innerDict;
         var tensors = dict.Where(kv => kv.Value is Tensor).ToDictionary(kv => kv.Key, kv => (Tensor)kv.Value!);
-        if (tensors.Count == 0) throw new ClipFormatException(path, "the file holds no tensors");
+        if (tensors.Count == 0) throw new ClipFormatException(path, ClipConfig.NotClip);
         return tensors;
     }
 

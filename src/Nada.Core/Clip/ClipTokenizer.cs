@@ -12,6 +12,13 @@ namespace Nada.Core.Clip;
 /// 48894 merges, start- and end-of-text), reading the merges shipped with Nada.Core.
 /// Thread-safe; use <see cref="Shared"/>.
 /// </summary>
+/// <remarks>
+/// Text is cleaned by <see cref="ClipTextCleaner"/> (a subset of ftfy), then split with CLIP's pattern
+/// (special tokens, English contractions, letter runs, single digits, runs of other non-space characters).
+/// .NET regexes see UTF-16 code units: letters outside the Basic Multilingual Plane (e.g. mathematical
+/// alphanumerics) count as "other" characters rather than letters, so they may be grouped differently
+/// than by Python's <c>regex</c>; emoji and all BMP scripts split the same.
+/// </remarks>
 public sealed partial class ClipTokenizer
 {
     /// <summary>Context length of every published CLIP text encoder.</summary>
@@ -19,6 +26,7 @@ public sealed partial class ClipTokenizer
     private const string StartText = "<|startoftext|>";
     private const string EndText = "<|endoftext|>";
     private const int MergeCount = 49152 - 256 - 2;          // merges used by CLIP (the file holds more)
+    private const int MaxCacheEntries = 200_000;              // bounds the word cache of a long-lived server
 
     private static readonly Lazy<ClipTokenizer> shared = new(() => new ClipTokenizer());
 
@@ -68,6 +76,9 @@ public sealed partial class ClipTokenizer
         return ids;
     }
 
+    /// <summary>Tokens a text takes in the context, start and end tokens included (compare with the context length, 77).</summary>
+    public int TokenCount(string text) => Encode(text).Count + 2;
+
     /// <summary>
     /// Tokenizes texts to a [N, contextLength] int64 tensor: start token, the text's tokens, end token,
     /// zero padding. A text longer than the context throws unless <paramref name="truncate"/> is set;
@@ -88,7 +99,7 @@ public sealed partial class ClipTokenizer
                 if (!truncate)
                     throw new ArgumentException(
                         $"The prompt \"{Shorten(texts[i])}\" is {ids.Count} tokens long (with start and end tokens), " +
-                        $"but the CLIP text encoder takes at most {contextLength}. Shorten the prompt.", nameof(texts));
+                        $"but the CLIP text encoder takes at most {contextLength}. Shorten the prompt.");
                 ids.RemoveRange(contextLength, ids.Count - contextLength);
                 ids[^1] = EndOfText;
             }
@@ -133,7 +144,7 @@ public sealed partial class ClipTokenizer
             word = merged;
         }
         var result = word.ToArray();
-        cache.TryAdd(token, result);
+        if (cache.Count < MaxCacheEntries) cache.TryAdd(token, result);
         return result;
     }
 

@@ -71,11 +71,13 @@ public sealed class ClipLoaderFormatTests : IDisposable
         return hf;
     }
 
+    /// <summary>Fixed test images; a private generator, since tests run in parallel and the global seed is shared.</summary>
+    private static Tensor TestImages() => rand(2, 3, 40, 56, generator: new TorchSharp.torch.Generator(3)) * 2 - 1;
+
     private static (Tensor Text, Tensor Image) Features(ClipModel model)
     {
         var tokens = ClipTokenizer.Shared.Tokenize(["a photo", "a sketch"], contextLength: model.Config.ContextLength);
-        manual_seed(3);
-        var images = rand(2, 3, 40, 56) * 2 - 1;
+        var images = TestImages();
         return (model.EncodeText(tokens), model.EncodeImage(ClipPreprocessor.For(model).Forward(images)));
     }
 

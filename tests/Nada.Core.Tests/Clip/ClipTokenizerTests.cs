@@ -16,6 +16,15 @@ public class ClipTokenizerTests
     }
 
     [Fact]
+    public void KnownPromptsGiveOpenAiIds()
+    {
+        // Ids as printed by OpenAI's clip.tokenize in its README-style examples.
+        Assert.Equal([320, 2368], Tok.Encode("a cat"));
+        Assert.Equal([320, 1929], Tok.Encode("a dog"));
+        Assert.Equal([320, 22697], Tok.Encode("a diagram"));
+    }
+
+    [Fact]
     public void EmptyStringIsStartEndAndPadding()
     {
         using var scope = NewDisposeScope();
@@ -71,6 +80,7 @@ public class ClipTokenizerTests
     {
         var prompt = string.Join(" ", Enumerable.Repeat("zebra", 100));
         var e = Assert.Throws<ArgumentException>(() => Tok.Tokenize([prompt]));
+        Assert.Equal(102, Tok.TokenCount(prompt));
         Assert.Contains("102 tokens", e.Message);
         Assert.Contains("zebra zebra", e.Message);
         Assert.Contains("at most 77", e.Message);

@@ -14,15 +14,15 @@ public class ModifiedResNetTests
 
     private static Dictionary<string, Tensor> StateDict(bool withBatchCounters = true)
     {
-        var g = manual_seed(1234);
+        var g = new Generator(1234);                                           // private: tests run in parallel
         var sd = new Dictionary<string, Tensor>();
-        void Add(string name, params long[] shape) => sd[name] = (randn(shape) * 0.1f).to(ScalarType.Float16);
+        void Add(string name, params long[] shape) => sd[name] = (randn(shape, generator: g) * 0.1f).to(ScalarType.Float16);
         void Bn(string prefix, long c)
         {
-            sd[prefix + ".weight"] = (1 + 0.1f * randn(c)).to(ScalarType.Float16);
-            sd[prefix + ".bias"] = (0.1f * randn(c)).to(ScalarType.Float16);
-            sd[prefix + ".running_mean"] = (0.1f * randn(c)).to(ScalarType.Float16);
-            sd[prefix + ".running_var"] = (1 + 0.1f * rand(c)).to(ScalarType.Float16);
+            sd[prefix + ".weight"] = (1 + 0.1f * randn(c, generator: g)).to(ScalarType.Float16);
+            sd[prefix + ".bias"] = (0.1f * randn(c, generator: g)).to(ScalarType.Float16);
+            sd[prefix + ".running_mean"] = (0.1f * randn(c, generator: g)).to(ScalarType.Float16);
+            sd[prefix + ".running_var"] = (1 + 0.1f * rand(c, generator: g)).to(ScalarType.Float16);
             if (withBatchCounters) sd[prefix + ".num_batches_tracked"] = tensor(10L);
         }
         Add("visual.conv1.weight", Width / 2, 3, 3, 3); Bn("visual.bn1", Width / 2);
@@ -131,5 +131,20 @@ public class ModifiedResNetTests
         sd["visual.extra.weight"] = zeros(3);
         e = Assert.Throws<ClipFormatException>(() => ClipWeights.Build(sd, "tiny-rn"));
         Assert.Contains("visual.extra.weight", e.Message);
+    }
+}
+
+public class ClipConfigTests
+{
+    [Fact]
+    public void ConfigRoundTripsThroughJson()
+    {
+        var config = new ClipConfig(16, 64, [1, 2, 1, 1], 8, null, 77, 49408, 64, 1, 1, ClipActivation.Gelu);
+        var json = System.Text.Json.JsonSerializer.Serialize(config);
+        var back = System.Text.Json.JsonSerializer.Deserialize<ClipConfig>(json)!;
+        Assert.Equal(config.VisionLayers, back.VisionLayers);
+        Assert.Equal(config, back with { VisionLayers = config.VisionLayers });
+        Assert.False(back.IsVisionTransformer);
+        Assert.Equal(4, back.VisionHeads);
     }
 }

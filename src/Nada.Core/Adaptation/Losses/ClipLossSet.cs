@@ -62,9 +62,10 @@ public sealed class ClipLossSet : IDisposable
 
     /// <summary>
     /// Computes the weighted loss of trainable images [N, 3, H, W] (differentiable) against frozen images of the
-    /// same latents. On the first call only, when both render identical images, the directional term uses
-    /// the trainable images + 1e-6 (as the reference does) so the edit direction is defined; that check is
-    /// the only host synchronisation and happens once.
+    /// same latents. Per model, frozen and trainable images go through the image encoder in one batched call.
+    /// On the first call only, when both render identical images (a freshly copied generator), the
+    /// directional term uses the trainable images + 1e-6 as the reference does, so the edit direction is
+    /// defined; that check is the only host synchronisation and happens once.
     /// </summary>
     public ClipLossResult Forward(Tensor frozenImages, Tensor trainableImages)
     {
@@ -83,19 +84,30 @@ public sealed class ClipLossSet : IDisposable
             var frozen = frozenImages.to(device);
             var trainable = trainableImages.to(device);
             var n = frozen.shape[0];
-            var features = member.Model.EncodeImage(member.Preprocessor.Forward(cat([frozen, trainable], 0)));  // [2N, D]
-            var split = features.split([n, n], 0);
+            Tensor Encode(Tensor images) => member.Model.EncodeImage(member.Preprocessor.Forward(images));
+            Tensor frozenFeatures, trainableFeatures;
             Tensor? directional = null;
-            if (checkIdentical && EditSumIsZero(split[0], split[1]))
-                directional = member.Model.EncodeImage(member.Preprocessor.Forward(trainable + 1e-6));
+            if (checkIdentical && Identical(frozen, trainable))
+            {
+                // The reference's fallback. Its encoder calls are mirrored (one per image set): at a 1e-6
+                // shift the edit direction is as small as rounding differences between batch layouts.
+                frozenFeatures = Encode(frozen);
+                trainableFeatures = Encode(trainable);
+                directional = Encode(trainable + 1e-6);
+            }
+            else
+            {
+                var split = Encode(cat([frozen, trainable], 0)).split([n, n], 0);   // one batched call: [2N, D]
+                (frozenFeatures, trainableFeatures) = (split[0], split[1]);
+            }
             var inputs = new ClipLossInputs
             {
                 Model = member.Model,
                 Preprocessor = member.Preprocessor,
                 FrozenImages = frozen,
                 TrainableImages = trainable,
-                FrozenFeatures = split[0],
-                TrainableFeatures = split[1],
+                FrozenFeatures = frozenFeatures,
+                TrainableFeatures = trainableFeatures,
                 DirectionalTrainableFeatures = directional,
             };
             foreach (var loss in losses[i])
@@ -109,11 +121,15 @@ public sealed class ClipLossSet : IDisposable
         return new ClipLossResult(total!.MoveToOuterDisposeScope(), outTerms);
     }
 
-    /// <summary>The reference's test for an undefined edit direction: sum of the (normalised) feature difference is 0. Synchronises.</summary>
-    private static bool EditSumIsZero(Tensor frozen, Tensor trainable)
+    /// <summary>
+    /// Whether both generators rendered exactly the same images, i.e. the reference's edit direction would be
+    /// exactly zero (it encodes them in separate calls). Compared on the images, since one batched encoder call
+    /// need not give bit-identical rows. Synchronises.
+    /// </summary>
+    private static bool Identical(Tensor frozen, Tensor trainable)
     {
         using var scope = NewDisposeScope();
-        return (ClipLossMath.Normalize(trainable) - ClipLossMath.Normalize(frozen)).sum().item<float>() == 0f;
+        return !frozen.ne(trainable.detach()).any().item<bool>();
     }
 
     private static List<IClipLoss> Build(ClipModel model, ClipLossWeights w, string source, string target, ClipLossOptions o)
@@ -141,16 +157,16 @@ public sealed class ClipLossSet : IDisposable
     private static void Validate(ClipLossWeights w, string source, string target, ClipLossOptions o)
     {
         float[] all = [w.Directional, w.Global, w.PatchDirectional, w.Manifold, w.Texture];
-        if (all.Any(x => x < 0 || !float.IsFinite(x))) throw new ArgumentException($"CLIP loss weights must be finite and non-negative: {w}.", nameof(w));
-        if (all.All(x => x == 0)) throw new ArgumentException("Every CLIP loss weight is 0; enable at least one loss (e.g. Directional = 1).", nameof(w));
+        if (all.Any(x => x < 0 || !float.IsFinite(x))) throw new ArgumentException($"CLIP loss weights must be finite and non-negative: {w}.");
+        if (all.All(x => x == 0)) throw new ArgumentException("Every CLIP loss weight is 0; enable at least one loss (e.g. Directional = 1).");
         var imageGuided = o.TargetImages is not null;
         if (imageGuided && o.SourceImages is null)
-            throw new ArgumentException("An image-guided direction needs images of the source generator (SourceImages) beside the target images.", nameof(o));
+            throw new ArgumentException("An image-guided direction needs images of the source generator (SourceImages) beside the target images.");
         var needsTexts = w.Global > 0 || w.PatchDirectional > 0 || w.Manifold > 0 || (w.Directional > 0 && !imageGuided);
         if (needsTexts) TextDirection.ValidateTexts(source, target);
         else if (w.Directional > 0 && !string.IsNullOrWhiteSpace(target)) TextDirection.ValidateTexts(source, target);
         if (w.Texture > 0 && o.StyleImages is null)
-            throw new ArgumentException("The texture loss has a positive weight but no style image was given.", nameof(o));
+            throw new ArgumentException("The texture loss has a positive weight but no style image was given.");
     }
 
     /// <inheritdoc/>

@@ -22,7 +22,7 @@ public sealed class GlobalClipLoss : IClipLoss
     /// <exception cref="ArgumentException">The text is empty.</exception>
     public GlobalClipLoss(ClipModel model, string text, float weight = 1f)
     {
-        if (string.IsNullOrWhiteSpace(text)) throw new ArgumentException("The global CLIP loss needs a target text.", nameof(text));
+        if (string.IsNullOrWhiteSpace(text)) throw new ArgumentException("The global CLIP loss needs a target text.");
         this.model = model;
         Text = text;
         Weight = weight;

@@ -18,7 +18,7 @@ public static class ImageDirection
     /// <param name="sourceImages">Images of the source generator [Ns, 3, H, W] in [-1, 1].</param>
     public static Tensor Compute(ClipModel model, Tensor targetImages, Tensor sourceImages)
     {
-        if (targetImages.shape[0] == 0) throw new ArgumentException("Give at least one target image for an image-guided direction.", nameof(targetImages));
+        if (targetImages.shape[0] == 0) throw new ArgumentException("Give at least one target image for an image-guided direction.");
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var pre = ClipPreprocessor.For(model);

@@ -65,13 +65,13 @@ public sealed class TextDirection : IDisposable
         return (mean / mean.norm(1, true)).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Throws a clear error for an empty text or identical source and target.</summary>
+    /// <summary>Throws a clear error for an empty text, or source and target that CLIP reads as the same tokens.</summary>
     public static void ValidateTexts(string source, string target)
     {
-        if (string.IsNullOrWhiteSpace(source)) throw new ArgumentException("The source text is empty; describe the generator's current domain, e.g. \"photo\".", nameof(source));
-        if (string.IsNullOrWhiteSpace(target)) throw new ArgumentException("The target text is empty; describe the domain to adapt to, e.g. \"sketch\", or give style images.", nameof(target));
-        if (ClipTextCleaner.Clean(source) == ClipTextCleaner.Clean(target))
-            throw new ArgumentException($"The source and target texts are the same (\"{source.Trim()}\"); there is no direction to adapt along.", nameof(target));
+        if (string.IsNullOrWhiteSpace(source)) throw new ArgumentException("The source text is empty; describe the generator's current domain, e.g. \"photo\".");
+        if (string.IsNullOrWhiteSpace(target)) throw new ArgumentException("The target text is empty; describe the domain to adapt to, e.g. \"sketch\", or give style images.");
+        if (ClipTokenizer.Shared.Encode(source).SequenceEqual(ClipTokenizer.Shared.Encode(target)))
+            throw new ArgumentException($"The source and target texts are the same (\"{source.Trim()}\"); there is no direction to adapt along.");
     }
 
     /// <inheritdoc/>

@@ -23,7 +23,7 @@ public sealed class TextureLoss : IClipLoss
     public TextureLoss(ClipModel model, Tensor styleImages, float weight = 1f)
     {
         if (styleImages.dim() != 4 || styleImages.shape[0] == 0)
-            throw new ArgumentException("The texture loss needs at least one style image [K, 3, H, W].", nameof(styleImages));
+            throw new ArgumentException("The texture loss needs at least one style image [K, 3, H, W].");
         Weight = weight;
         using var scope = NewDisposeScope();
         using var _ = no_grad();
