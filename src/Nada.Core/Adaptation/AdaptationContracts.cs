@@ -44,6 +44,9 @@ public interface IAdaptationProgress
 {
     /// <summary>Called after a step (every step, or at the reporting interval).</summary>
     void Report(AdaptationProgress progress);
+
+    /// <summary>Something the user should know that does not stop the run (e.g. a style image was skipped).</summary>
+    void Warn(string message) { }
 }
 
 /// <summary>The result of a finished adaptation: a domain folder in our format.</summary>

@@ -36,6 +36,8 @@ public static class DomainAdapter
         using var loss = AdaptationLossFactory.Create(request, frozen, device, skipped);
         using var trainer = new NadaTrainer(frozen, trainable, loss, options);
         WriteRunConfig(request, frozen.Config, trainer, skipped);
+        foreach (var s in skipped)
+            progress.Warn($"style image {s.Path} skipped: {s.Reason}");
 
         int startStep = 0;
         var losses = new List<double>();
@@ -132,6 +134,9 @@ public static class DomainAdapter
     {
         using var scope = NewDisposeScope();
         var weights = trainable.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value);
+        var bad = weights.FirstOrDefault(kv => !isfinite(kv.Value).all().item<bool>());
+        if (bad.Key is not null)
+            throw new AdaptationFailedException($"The weights became NaN or infinite by step {step} ('{bad.Key}'); training stopped. The last good checkpoint is kept. Try a lower learning rate.");
         var (optimizer, steps) = trainer.Optimizer.ExportState();
         RunCheckpoint.Save(runDirectory, new RunCheckpointState(step, steps, losses.ToList()), weights, optimizer);
     }
