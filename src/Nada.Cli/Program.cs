@@ -19,6 +19,7 @@ namespace Nada.Cli
             var root = new RootCommand("nada: StyleGAN-NADA tools (convert and sample generators, adapt them by text)");
             root.Subcommands.Add(ConvertCommand.Create(io));
             root.Subcommands.Add(SampleCommand.Create(io));
+            root.Subcommands.Add(AdaptCommand.Create(io));
             return root.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
         }
     }
