@@ -175,7 +175,7 @@ public static class ModelsCommand
                 DownloadPhase.Connecting => $"connecting to {p.Url}",
                 DownloadPhase.Downloading => $"{Bytes(p.BytesDone)}" + (p.TotalBytes is { } t ? $" / {Bytes(t)} ({p.Fraction:P1})" : "")
                     + $", {Bytes((long)p.BytesPerSecond)}/s" + (p.Eta is { } eta ? $", ETA {eta:hh\\:mm\\:ss}" : ""),
-                DownloadPhase.Retrying => "retrying",
+                DownloadPhase.Retrying => "waiting to retry",
                 DownloadPhase.Verifying => $"verifying {Bytes(p.BytesDone)}",
                 DownloadPhase.Completed => "done",
                 _ => p.Phase.ToString(),

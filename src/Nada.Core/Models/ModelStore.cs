@@ -73,13 +73,19 @@ public sealed class ModelStore
         SharedDownload shared;
         lock (_gate)
         {
-            if (!_inFlight.TryGetValue(path, out shared!) || shared.IsAbandoned)
+            if (_inFlight.TryGetValue(path, out shared!) && !shared.IsAbandoned)
+            {
+                shared.Join(progress);
+            }
+            else
             {
                 shared = new SharedDownload();
                 _inFlight[path] = shared;
-                shared.Start(() => RunAsync(entry, path, shared), () => { lock (_gate) { if (_inFlight.GetValueOrDefault(path) == shared) _inFlight.Remove(path); } });
+                shared.Join(progress); // before Start, so the first caller sees every report
+                var started = shared;
+                started.Start(() => RunAsync(entry, path, started),
+                    () => { lock (_gate) { if (_inFlight.GetValueOrDefault(path) == started) _inFlight.Remove(path); } });
             }
-            shared.Join(progress);
         }
         return shared.WaitAsync(progress, ct);
     }

@@ -233,6 +233,43 @@ public class ModelDownloadTests
     }
 
     [Fact]
+    public async Task OneCallerCancellingDoesNotStopTheSharedDownloadOfAnother()
+    {
+        await using var env = new ModelTestEnvironment();
+        byte[] content = ModelTestEnvironment.RandomBytes(Size, 18);
+        var route = env.Server.Serve("/m.pkl", content);
+        route.Delay = TimeSpan.FromMilliseconds(500);
+        var store = env.Store(ModelTestEnvironment.Entry("m", "m.pkl", [env.Server.Url("/m.pkl")], ModelTestEnvironment.Sha(content)));
+        using var cancel = new CancellationTokenSource();
+
+        var cancelled = store.DownloadAsync("m", null, cancel.Token);
+        var kept = store.DownloadAsync("m");
+        cancel.CancelAfter(100);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+        Assert.Equal(content, File.ReadAllBytes(await kept));
+        Assert.Equal(1, route.Requests);
+    }
+
+    [Fact]
+    public async Task CancellingTheOnlyCallerStopsTheDownload()
+    {
+        await using var env = new ModelTestEnvironment();
+        byte[] content = ModelTestEnvironment.RandomBytes(Size, 19);
+        var route = env.Server.Serve("/m.pkl", content);
+        route.Delay = TimeSpan.FromMilliseconds(400);
+        var store = env.Store(ModelTestEnvironment.Entry("m", "m.pkl", [env.Server.Url("/m.pkl")], ModelTestEnvironment.Sha(content)));
+        using var cancel = new CancellationTokenSource(100);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.DownloadAsync("m", null, cancel.Token));
+        await Task.Delay(700); // long enough for the server's answer, had the download gone on
+
+        Assert.False(store.IsPresent("m"));
+        // A new request starts a fresh download rather than joining the cancelled one.
+        Assert.Equal(content, File.ReadAllBytes(await store.DownloadAsync("m")));
+    }
+
+    [Fact]
     public async Task LockHeldByAnotherProcessIsWaitedFor()
     {
         await using var env = new ModelTestEnvironment();
