@@ -20,6 +20,7 @@ namespace Nada.Cli
             root.Subcommands.Add(ConvertCommand.Create(io));
             root.Subcommands.Add(SampleCommand.Create(io));
             root.Subcommands.Add(AdaptCommand.Create(io));
+            root.Subcommands.Add(ModelsCommand.Create());
             return root.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
         }
     }
