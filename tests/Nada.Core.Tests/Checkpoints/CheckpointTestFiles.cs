@@ -7,27 +7,7 @@ namespace Nada.Core.Tests.Checkpoints;
 internal static class CheckpointTestFiles
 {
     /// <summary>NADA_PARITY_DIR, or ../shared/parity relative to the repository root.</summary>
-    public static string ParityDir
-    {
-        get
-        {
-            var fromEnv = Environment.GetEnvironmentVariable("NADA_PARITY_DIR");
-            if (!string.IsNullOrEmpty(fromEnv))
-            {
-                return Path.GetFullPath(fromEnv);
-            }
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "NadaWeb.sln")))
-            {
-                dir = dir.Parent;
-            }
-            if (dir is null)
-            {
-                throw new InvalidOperationException("Cannot find the repository root; set NADA_PARITY_DIR");
-            }
-            return Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "parity"));
-        }
-    }
+    public static string ParityDir => ParityFiles.Dir;
 
     public static string Parity(params string[] parts) => Path.Combine([ParityDir, .. parts]);
 
