@@ -39,13 +39,14 @@ public static class AdaptCommand
         var sampleEvery = new Option<int?>("--sample-every") { Description = "Steps between preview grids" };
         var checkpointEvery = new Option<int?>("--checkpoint-every") { Description = "Steps between checkpoints" };
         var seed = new Option<int?>("--seed") { Description = "Seed of every random draw of the run" };
+        var truncate = new Option<bool>("--truncate-prompts") { Description = "Shorten prompts longer than CLIP's 77 tokens (with a warning) instead of failing" };
         var noise = new Option<string?>("--noise") { Description = "Training noise: random (as the reference) or const" };
         noise.AcceptOnlyFromAmong("random", "const");
 
         var command = new Command("adapt", "Adapt a generator to a new domain described by text or example images (StyleGAN-NADA)")
         {
             generator, clip, source, target, styleImages, iters, outDir, resume, preset, batch, lr, k, layerIters, layerBatch,
-            mapping, phase, mixing, sampleEvery, checkpointEvery, seed, noise,
+            mapping, phase, mixing, sampleEvery, checkpointEvery, seed, noise, truncate,
         };
         foreach (var l in lambdas) command.Options.Add(l);
 
@@ -70,6 +71,7 @@ public static class AdaptCommand
                 SampleEvery = parse.GetValue(sampleEvery) ?? o.SampleEvery,
                 CheckpointEvery = parse.GetValue(checkpointEvery) ?? o.CheckpointEvery,
                 Seed = parse.GetValue(seed) ?? o.Seed,
+                TruncatePrompts = parse.GetValue(truncate) || o.TruncatePrompts,
                 TrainNoise = parse.GetValue(noise) switch { "const" => NoiseMode.Const, "random" => NoiseMode.Random, _ => o.TrainNoise },
             };
             var styles = parse.GetValue(styleImages);

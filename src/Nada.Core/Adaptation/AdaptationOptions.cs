@@ -83,10 +83,11 @@ public sealed record AdaptationOptions
     /// <summary>Truncation of the preview samples.</summary>
     public float PreviewTruncation { get; init; } = 0.7f;
     /// <summary>Noise during training: random as the reference, or the stored constant noise.</summary>
+    [JsonConverter(typeof(JsonStringEnumConverter<Generators.NoiseMode>))]
     public Generators.NoiseMode TrainNoise { get; init; } = Generators.NoiseMode.Random;
     /// <summary>Seed of every random draw of the run (each step's draws derive from it and the step index).</summary>
     public int Seed { get; init; } = 2;
-    /// <summary>Truncate prompts longer than CLIP's context instead of failing.</summary>
+    /// <summary>Shorten prompts longer than CLIP's context (word by word, with a warning) instead of failing.</summary>
     public bool TruncatePrompts { get; init; }
 
     /// <summary>The reference README's FFHQ settings: batch 2, k 18, one selection iteration, selection batch 8, no mixing.</summary>

@@ -25,6 +25,7 @@ public static class DomainAdapter
     {
         var options = request.Options;
         RequestValidator.Validate(request);
+        request = FitPrompts(request, progress);
         Directory.CreateDirectory(request.OutputDirectory);
         var device = EngineDevice.Default;
 
@@ -87,6 +88,17 @@ public static class DomainAdapter
             throw;   // the last good checkpoint stays; nothing after the bad step is written
         }
         return DomainWriter.Write(request, trainable, trainer, previewZ, options);
+    }
+
+    private static AdaptationRequest FitPrompts(AdaptationRequest request, IAdaptationProgress progress)
+    {
+        if (!request.Options.TruncatePrompts)
+            return request;
+        var (source, cutSource) = PromptFitter.Fit(request.SourceText);
+        var (target, cutTarget) = string.IsNullOrWhiteSpace(request.TargetText) ? (request.TargetText, false) : PromptFitter.Fit(request.TargetText);
+        if (cutSource) progress.Warn($"source text truncated to fit CLIP's context: \"{source}\"");
+        if (cutTarget) progress.Warn($"target text truncated to fit CLIP's context: \"{target}\"");
+        return request with { SourceText = source, TargetText = target };
     }
 
     private static void Flush(List<(int Step, TrainStepResult Result)> pending, List<double> losses, IAdaptationProgress progress, int total, byte[]? previewPng)

@@ -150,6 +150,20 @@ public sealed class AdaptEndToEndTests : IDisposable
     }
 
     [Fact]
+    public void LongPromptIsShortenedWithAWarningWhenAsked()
+    {
+        string longText = string.Join(' ', Enumerable.Repeat("sketch", 90));
+        var (code, output, err) = Cli("adapt", "--generator", Generator, "--clip", Clip, "--target", longText, "--iters", "1",
+            "--out", _scratch.File("long"), "--truncate-prompts");
+        Assert.True(code == 0, err);
+        Assert.Contains("warning: target text truncated", err);
+        Assert.Single(TotalLosses(output));
+        var (fitted, cut) = PromptFitter.Fit(longText);
+        Assert.True(cut);
+        Assert.True(Nada.Core.Clip.ClipTokenizer.Shared.TokenCount("a photo of the hard to see " + fitted + ".") <= 77);
+    }
+
+    [Fact]
     public void EmptyStyleFolderIsAnError()
     {
         string empty = _scratch.File("empty");
