@@ -90,7 +90,7 @@ repo="$(git -C "$cwd" rev-parse --show-toplevel 2>/dev/null || echo "$cwd")"
 repo_parent="$(dirname "$repo")"
 
 # Folders to bind at the same path inside the userland.
-binds=("$dotnet_root" "$repo_parent" "$HOME/.nuget")
+binds=("$dotnet_root" "$repo_parent" "$HOME/.nuget" /tmp)
 [ -d /opt/nuget ] && binds+=(/opt/nuget)
 if [ -n "${NADA_PARITY_DIR:-}" ] && [ -d "$NADA_PARITY_DIR" ]; then
   binds+=("$(readlink -f "$NADA_PARITY_DIR")")
@@ -120,7 +120,6 @@ done
 mount -t proc proc "$u/proc"
 mount --rbind /dev "$u/dev"
 mount --rbind /sys "$u/sys"
-mkdir -p "$u/tmp" && chmod 1777 "$u/tmp"
 export PATH="$dotnet_root:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 export DOTNET_ROOT="$dotnet_root"
 exec chroot "$u" /bin/bash -c 'cd "$0" && exec "$@"' "$cwd" "$@"
