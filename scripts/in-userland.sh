@@ -90,7 +90,7 @@ repo="$(git -C "$cwd" rev-parse --show-toplevel 2>/dev/null || echo "$cwd")"
 repo_parent="$(dirname "$repo")"
 
 # Folders to bind at the same path inside the userland.
-binds=("$dotnet_root" "$repo_parent" "$HOME/.nuget")
+binds=("$dotnet_root" "$repo_parent" "$HOME/.nuget" /tmp)
 [ -d /opt/nuget ] && binds+=(/opt/nuget)
 if [ -n "${NADA_PARITY_DIR:-}" ] && [ -d "$NADA_PARITY_DIR" ]; then
   binds+=("$(readlink -f "$NADA_PARITY_DIR")")
@@ -99,6 +99,13 @@ for extra in ${NADA_USERLAND_BINDS:-}; do binds+=("$extra"); done
 mkdir -p "$HOME/.nuget"
 cp -L /etc/resolv.conf "$userland/etc/resolv.conf" 2>/dev/null || true
 cp -L /etc/hosts "$userland/etc/hosts" 2>/dev/null || true
+# The host's trusted certificates (a site CA or an egress proxy's CA may be among them), so NuGet restores
+# and downloads inside the userland trust what the host trusts.
+if [ -r /etc/ssl/certs/ca-certificates.crt ]; then
+  mkdir -p "$userland/etc/ssl/certs"
+  cp -L /etc/ssl/certs/ca-certificates.crt "$userland/etc/ssl/certs/ca-certificates.crt"
+  export SSL_CERT_FILE="${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}"
+fi
 
 # The mount script runs in a private mount namespace; its mounts vanish with it.
 inner=$(cat <<'INNER'
@@ -113,7 +120,6 @@ done
 mount -t proc proc "$u/proc"
 mount --rbind /dev "$u/dev"
 mount --rbind /sys "$u/sys"
-mkdir -p "$u/tmp" && chmod 1777 "$u/tmp"
 export PATH="$dotnet_root:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 export DOTNET_ROOT="$dotnet_root"
 exec chroot "$u" /bin/bash -c 'cd "$0" && exec "$@"' "$cwd" "$@"

@@ -4,4 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export NADA_PARITY_DIR="$(readlink -f "${NADA_PARITY_DIR:-../shared/parity}")"
-exec scripts/in-userland.sh scripts/_test-inner.sh "$@"
+# Restore on the host (NuGet needs no native TorchSharp); build and test where TorchSharp loads.
+dotnet restore NadaWeb.sln
+exec scripts/in-userland.sh scripts/_test-inner.sh --no-restore "$@"

@@ -1,1 +1,27 @@
-return 0;
+using System.CommandLine;
+using Nada.Cli;
+using Nada.Cli.Commands;
+
+return CliApp.Run(args, Console.Out, Console.Error);
+
+namespace Nada.Cli
+{
+    /// <summary>
+    /// The `nada` command line: one subcommand per file in Commands/, each a static class with
+    /// <c>Command Create(CliOutput io)</c>, added here with one line. Tests call <see cref="Run"/> in-process.
+    /// </summary>
+    public static class CliApp
+    {
+        /// <summary>Parses and runs <paramref name="args"/>, writing to the given streams; returns the exit code.</summary>
+        public static int Run(string[] args, TextWriter output, TextWriter error)
+        {
+            var io = new CliOutput(output, error);
+            var root = new RootCommand("nada: StyleGAN-NADA tools (convert and sample generators, adapt them by text)");
+            root.Subcommands.Add(ConvertCommand.Create(io));
+            root.Subcommands.Add(SampleCommand.Create(io));
+            root.Subcommands.Add(AdaptCommand.Create(io));
+            root.Subcommands.Add(ModelsCommand.Create());
+            return root.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
+        }
+    }
+}

@@ -22,6 +22,8 @@ public sealed record AdaptationRequest
     public int Iterations { get; init; } = 300;
     /// <summary>Folder the run writes to: config, checkpoints, grids, the final domain.</summary>
     public required string OutputDirectory { get; init; }
+    /// <summary>Every other knob, with the reference implementation's defaults.</summary>
+    public AdaptationOptions Options { get; init; } = new();
 }
 
 /// <summary>One progress report of a running adaptation.</summary>
@@ -42,6 +44,9 @@ public interface IAdaptationProgress
 {
     /// <summary>Called after a step (every step, or at the reporting interval).</summary>
     void Report(AdaptationProgress progress);
+
+    /// <summary>Something the user should know that does not stop the run (e.g. a style image was skipped).</summary>
+    void Warn(string message) { }
 }
 
 /// <summary>The result of a finished adaptation: a domain folder in our format.</summary>

@@ -1,0 +1,131 @@
+using System.Text.Json.Serialization;
+
+namespace Nada.Core.Adaptation;
+
+/// <summary>Which generator layers train when no adaptive layer selection runs (the reference's phases).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<TrainablePhase>))]
+public enum TrainablePhase
+{
+    /// <summary>Learned constant, first convolution and every synthesis convolution; no mapping, no ToRGB (the reference's default).</summary>
+    Default,
+    /// <summary>Constant, first convolution and convolutions 2 to 9 (coarse-to-mid texture).</summary>
+    Texture,
+    /// <summary>Constant, first convolution and convolutions 0 and 1 (coarse shape).</summary>
+    Shape,
+    /// <summary>Constant, first convolution and convolutions 0 to 2.</summary>
+    ShapeExpanded,
+    /// <summary>Constant, first convolution and convolutions 0 to 9 (everything but the finest layers).</summary>
+    NoFine,
+    /// <summary>Every parameter, mapping network and ToRGB layers included.</summary>
+    All,
+}
+
+/// <summary>How a chosen W+ entry becomes a trainable layer in adaptive layer freezing.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<WPlusLayerMapping>))]
+public enum WPlusLayerMapping
+{
+    /// <summary>
+    /// Entry i trains the convolution that consumes entry i: 0 -> conv1, i -> convs[i-1]. The last entry only
+    /// feeds the last ToRGB, which the reference never trains, so choosing it trains nothing.
+    /// </summary>
+    FollowsGenerator,
+    /// <summary>The reference implementation's list [conv1, to_rgb1, convs...]: one position off from the generator.</summary>
+    Reference,
+}
+
+/// <summary>
+/// Every knob of an adaptation run, with the reference implementation's defaults (its README settings for
+/// FFHQ where they differ from its argument defaults are the <see cref="ReadmePreset"/>). Saved as JSON
+/// in the run folder.
+/// </summary>
+public sealed record AdaptationOptions
+{
+    /// <summary>Images per training step.</summary>
+    public int BatchSize { get; init; } = 2;
+    /// <summary>Base learning rate; Adam runs at this times 4/5 (the reference's g_reg_ratio).</summary>
+    public double LearningRate { get; init; } = 0.002;
+    /// <summary>W+ entries to train per step (adaptive layer freezing); null or >= the W+ count: all (selection skipped).</summary>
+    public int? AutoLayerK { get; init; }
+    /// <summary>SGD iterations on W+ that score the entries; 0 turns layer selection off (phase preset instead).</summary>
+    public int AutoLayerIters { get; init; } = 1;
+    /// <summary>Latents in the layer-selection batch.</summary>
+    public int AutoLayerBatch { get; init; } = 8;
+    /// <summary>Learning rate of the SGD on W+ during layer selection.</summary>
+    public double WSgdLr { get; init; } = 0.01;
+    /// <summary>Which layers a chosen W+ entry trains.</summary>
+    public WPlusLayerMapping LayerMapping { get; init; } = WPlusLayerMapping.FollowsGenerator;
+    /// <summary>Trainable set when layer selection is off or skipped.</summary>
+    public TrainablePhase Phase { get; init; } = TrainablePhase.Default;
+    /// <summary>Probability of style mixing in a training batch.</summary>
+    public double Mixing { get; init; }
+    /// <summary>Weight of the directional CLIP loss.</summary>
+    public float LambdaDirection { get; init; } = 1f;
+    /// <summary>Weight of the global CLIP loss.</summary>
+    public float LambdaGlobal { get; init; }
+    /// <summary>Weight of the patch-directional loss.</summary>
+    public float LambdaPatch { get; init; }
+    /// <summary>Weight of the manifold (angle) loss.</summary>
+    public float LambdaManifold { get; init; }
+    /// <summary>Weight of the texture loss against the style images.</summary>
+    public float LambdaTexture { get; init; }
+    /// <summary>Weight of the text direction when style images are also given (1 - this for the image direction).</summary>
+    public float TextDirectionWeight { get; init; } = 0.5f;
+    /// <summary>Generated source samples for the image-guided direction.</summary>
+    public int ImageDirectionSamples { get; init; } = 16;
+    /// <summary>Steps between preview grids (and progress reports with images).</summary>
+    public int SampleEvery { get; init; } = 50;
+    /// <summary>Steps between run checkpoints; one is also written on cancellation and at the end.</summary>
+    public int CheckpointEvery { get; init; } = 50;
+    /// <summary>Steps between progress reports; losses are read from the device (a host synchronisation) only then.</summary>
+    public int ReportEvery { get; init; } = 1;
+    /// <summary>Latents in the preview grid.</summary>
+    public int PreviewSamples { get; init; } = 4;
+    /// <summary>Truncation of the preview samples.</summary>
+    public float PreviewTruncation { get; init; } = 0.7f;
+    /// <summary>Noise during training: random as the reference, or the stored constant noise.</summary>
+    [JsonConverter(typeof(JsonStringEnumConverter<Generators.NoiseMode>))]
+    public Generators.NoiseMode TrainNoise { get; init; } = Generators.NoiseMode.Random;
+    /// <summary>Seed of every random draw of the run (each step's draws derive from it and the step index).</summary>
+    public int Seed { get; init; } = 2;
+    /// <summary>Shorten prompts longer than CLIP's context (word by word, with a warning) instead of failing.</summary>
+    public bool TruncatePrompts { get; init; }
+
+    /// <summary>The reference README's FFHQ settings: batch 2, k 18, one selection iteration, selection batch 8, no mixing.</summary>
+    public static AdaptationOptions ReadmePreset { get; } = new()
+    {
+        BatchSize = 2,
+        AutoLayerK = 18,
+        AutoLayerIters = 1,
+        AutoLayerBatch = 8,
+        Mixing = 0,
+        LambdaDirection = 1,
+        SampleEvery = 50,
+        CheckpointEvery = 150,
+    };
+
+    /// <summary>Adam's effective learning rate: lr x 4/5.</summary>
+    [JsonIgnore] public double AdamLearningRate => LearningRate * GRegRatio;
+    /// <summary>Adam's betas: (0, 0.99^(4/5)).</summary>
+    [JsonIgnore] public (double Beta1, double Beta2) AdamBetas => (Math.Pow(0, GRegRatio), Math.Pow(0.99, GRegRatio));
+
+    private const double GRegRatio = 4.0 / 5.0;
+
+    /// <summary>Throws an <see cref="ArgumentException"/> naming the first invalid value.</summary>
+    public void Validate(int numWs)
+    {
+        if (BatchSize < 1) throw new ArgumentException($"Batch size must be at least 1 (got {BatchSize}).");
+        if (LearningRate <= 0 || double.IsNaN(LearningRate)) throw new ArgumentException($"Learning rate must be positive (got {LearningRate}).");
+        if (AutoLayerK is < 1) throw new ArgumentException($"auto-layer k must be at least 1 (got {AutoLayerK}).");
+        if (AutoLayerK > numWs)
+            throw new ArgumentException($"auto-layer k = {AutoLayerK} is larger than this generator's {numWs} W+ entries; use at most {numWs} (or leave it empty for all).");
+        if (AutoLayerIters < 0) throw new ArgumentException($"auto-layer iterations must be 0 or more (got {AutoLayerIters}).");
+        if (AutoLayerBatch < 1) throw new ArgumentException($"auto-layer batch must be at least 1 (got {AutoLayerBatch}).");
+        if (Mixing is < 0 or > 1) throw new ArgumentException($"Mixing probability must be in [0, 1] (got {Mixing}).");
+        float[] weights = [LambdaDirection, LambdaGlobal, LambdaPatch, LambdaManifold, LambdaTexture];
+        if (weights.Any(w => w < 0 || float.IsNaN(w))) throw new ArgumentException("Loss weights must be 0 or positive.");
+        if (weights.All(w => w == 0)) throw new ArgumentException("All loss weights are zero: nothing would train. Set at least one of direction, global, patch, manifold, texture.");
+        if (TextDirectionWeight is < 0 or > 1) throw new ArgumentException($"Text direction weight must be in [0, 1] (got {TextDirectionWeight}).");
+        if (SampleEvery < 1 || CheckpointEvery < 1 || ReportEvery < 1) throw new ArgumentException("Sample, checkpoint and report intervals must be at least 1.");
+        if (PreviewSamples < 1) throw new ArgumentException("Preview samples must be at least 1.");
+    }
+}

@@ -1,0 +1,185 @@
+using System.Text.Json;
+using Nada.Core.Checkpoints.GeneratorLoading;
+using Nada.Core.Generators;
+using Nada.Core.Generators.StyleGan2;
+using Nada.Core.Imaging;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Nada.Core.Adaptation;
+
+/// <summary>
+/// Runs one adaptation from request to domain: loads the generator twice (frozen, trainable) and the CLIP
+/// models, trains with progress reports, preview grids and atomic checkpoints, honours cancellation within
+/// a step, resumes from the last checkpoint, and writes the adapted generator as a domain folder.
+/// Synchronous: call it on the thread that owns the job (TorchSharp dispose scopes are thread-static).
+/// </summary>
+public static class DomainAdapter
+{
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    /// <summary>Runs (or, with <paramref name="resume"/>, continues) the adaptation described by <paramref name="request"/>.</summary>
+    /// <exception cref="OperationCanceledException">Cancelled; a checkpoint of the last finished step was written.</exception>
+    /// <exception cref="AdaptationFailedException">The loss became NaN or infinite; the last good checkpoint is kept.</exception>
+    public static AdaptationResult Run(AdaptationRequest request, IAdaptationProgress progress, CancellationToken ct, bool resume = false)
+    {
+        var options = request.Options;
+        RequestValidator.Validate(request);
+        request = FitPrompts(request, progress);
+        Directory.CreateDirectory(request.OutputDirectory);
+        var device = EngineDevice.Default;
+
+        using var frozen = GeneratorLoader.LoadGenerator(request.GeneratorPath);
+        frozen.to(device);
+        using var trainable = frozen.Clone();
+        options.Validate(frozen.Config.NumWs);
+        var skipped = new List<SkippedImage>();
+        using var loss = AdaptationLossFactory.Create(request, frozen, device, skipped);
+        using var trainer = new NadaTrainer(frozen, trainable, loss, options);
+        WriteRunConfig(request, frozen.Config, trainer, skipped);
+        foreach (var s in skipped)
+            progress.Warn($"style image {s.Path} skipped: {s.Reason}");
+
+        int startStep = 0;
+        var losses = new List<double>();
+        if (resume && RunCheckpoint.Exists(request.OutputDirectory))
+        {
+            using var checkpoint = RunCheckpoint.LoadLatest(request.OutputDirectory)!;
+            LoadWeights(trainable, checkpoint.Weights);
+            trainer.Optimizer.ImportState(checkpoint.Optimizer, checkpoint.State.AdamSteps);
+            startStep = checkpoint.State.Step;
+            losses.AddRange(checkpoint.State.Losses);
+        }
+
+        using var previewZ = RunRandom.PreviewLatents(options.Seed, options.PreviewSamples, frozen.Config.ZDim, device);
+        var pending = new List<(int Step, TrainStepResult Result)>();
+        int step = startStep;
+        try
+        {
+            while (step < request.Iterations)
+            {
+                ct.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                var draws = RunRandom.ForStep(options, step, frozen.Config, device, trainer.SelectsLayers);
+                var result = trainer.Step(draws.Z, draws.MixZ, draws.MixIndex, draws.SelectionZ);
+                step++;
+                pending.Add((step, result with
+                {
+                    Total = result.Total.MoveToOuterDisposeScope(),
+                    Parts = result.Parts.ToDictionary(kv => kv.Key, kv => kv.Value.MoveToOuterDisposeScope()),
+                }));
+                bool preview = step % options.SampleEvery == 0 || step == request.Iterations || step == startStep + 1;
+                bool save = step % options.CheckpointEvery == 0 || step == request.Iterations;
+                if (preview || save || pending.Count >= options.ReportEvery)
+                    Flush(pending, losses, progress, request.Iterations, preview ? RenderPreview(trainer, previewZ, options, request.OutputDirectory, step) : null);
+                if (save)
+                    SaveCheckpoint(request.OutputDirectory, step, trainable, trainer, losses);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            Flush(pending, losses, progress, request.Iterations, null);
+            if (step > startStep)
+                SaveCheckpoint(request.OutputDirectory, step, trainable, trainer, losses);
+            throw;
+        }
+        catch (AdaptationFailedException)
+        {
+            throw;   // the last good checkpoint stays; nothing after the bad step is written
+        }
+        return DomainWriter.Write(request, trainable, trainer, previewZ, options);
+    }
+
+    private static AdaptationRequest FitPrompts(AdaptationRequest request, IAdaptationProgress progress)
+    {
+        if (!request.Options.TruncatePrompts)
+            return request;
+        var (source, cutSource) = PromptFitter.Fit(request.SourceText);
+        var (target, cutTarget) = string.IsNullOrWhiteSpace(request.TargetText) ? (request.TargetText, false) : PromptFitter.Fit(request.TargetText);
+        if (cutSource) progress.Warn($"source text truncated to fit CLIP's context: \"{source}\"");
+        if (cutTarget) progress.Warn($"target text truncated to fit CLIP's context: \"{target}\"");
+        return request with { SourceText = source, TargetText = target };
+    }
+
+    private static void Flush(List<(int Step, TrainStepResult Result)> pending, List<double> losses, IAdaptationProgress progress, int total, byte[]? previewPng)
+    {
+        if (pending.Count == 0)
+            return;
+        try
+        {
+            for (int i = 0; i < pending.Count; i++)
+            {
+                var (step, r) = pending[i];
+                double value = r.Total.cpu().item<float>();                     // host sync: only at reporting intervals
+                if (!double.IsFinite(value))
+                    throw new AdaptationFailedException($"The loss became {value} at step {step}; training stopped. The last good checkpoint is kept. Try a lower learning rate or other loss weights.");
+                losses.Add(value);
+                var parts = r.Parts.ToDictionary(kv => kv.Key, kv => (double)kv.Value.cpu().item<float>());
+                parts["total"] = value;
+                bool last = i == pending.Count - 1;
+                progress.Report(new AdaptationProgress(step, total, parts, r.Selection?.Chosen, last ? previewPng : null));
+            }
+        }
+        finally
+        {
+            foreach (var (_, r) in pending)
+            {
+                r.Total.Dispose();
+                foreach (var t in r.Parts.Values) t.Dispose();
+            }
+            pending.Clear();
+        }
+    }
+
+    private static byte[] RenderPreview(NadaTrainer trainer, Tensor previewZ, AdaptationOptions options, string runDirectory, int step)
+    {
+        using var scope = NewDisposeScope();
+        var (a, b) = trainer.Render(previewZ, options.PreviewTruncation);
+        var png = ImageEncoder.GridPng(cat([a, b], 0), columns: (int)a.shape[0]);   // row 1 frozen, row 2 adapted
+        string dir = Path.Combine(runDirectory, "samples");
+        Directory.CreateDirectory(dir);
+        File.WriteAllBytes(Path.Combine(dir, $"step-{step:D6}.png"), png);
+        return png;
+    }
+
+    private static void SaveCheckpoint(string runDirectory, int step, StyleGan2Generator trainable, NadaTrainer trainer, List<double> losses)
+    {
+        using var scope = NewDisposeScope();
+        var weights = trainable.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value);
+        var bad = weights.FirstOrDefault(kv => !isfinite(kv.Value).all().item<bool>());
+        if (bad.Key is not null)
+            throw new AdaptationFailedException($"The weights became NaN or infinite by step {step} ('{bad.Key}'); training stopped. The last good checkpoint is kept. Try a lower learning rate.");
+        var (optimizer, steps) = trainer.Optimizer.ExportState();
+        RunCheckpoint.Save(runDirectory, new RunCheckpointState(step, steps, losses.ToList()), weights, optimizer);
+    }
+
+    private static void LoadWeights(StyleGan2Generator generator, IReadOnlyDictionary<string, Tensor> weights)
+    {
+        using var noGrad = no_grad();
+        foreach (var (name, t) in generator.state_dict())
+        {
+            if (!weights.TryGetValue(name, out var saved))
+                throw new InvalidDataException($"The run checkpoint lacks '{name}'; it belongs to another generator. Start the run afresh.");
+            t.copy_(saved);
+        }
+    }
+
+    private static void WriteRunConfig(AdaptationRequest request, StyleGan2Config config, NadaTrainer trainer, List<SkippedImage> skipped)
+    {
+        var record = new
+        {
+            request,
+            skippedStyleImages = skipped,
+            generator = config,
+            layerSelection = trainer.SelectsLayers ? "adaptive" : "fixed",
+            fixedTrainable = trainer.SelectsLayers ? null : trainer.TrainableParameterNames,
+            engine = typeof(DomainAdapter).Assembly.GetName().Version?.ToString(),
+        };
+        string path = Path.Combine(request.OutputDirectory, "run.json");
+        File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(record, Json));
+        File.Move(path + ".tmp", path, overwrite: true);
+    }
+}
+
+/// <summary>The adaptation stopped because training diverged; the message says at which step and what to try.</summary>
+public sealed class AdaptationFailedException(string message) : Exception(message);

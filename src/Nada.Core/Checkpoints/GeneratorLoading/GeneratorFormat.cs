@@ -1,0 +1,14 @@
+namespace Nada.Core.Checkpoints.GeneratorLoading;
+
+/// <summary>The formats <see cref="Generators.GeneratorLoader.LoadGenerator"/> reads.</summary>
+public enum GeneratorFormat
+{
+    /// <summary>Our format: safetensors in rosinality names plus a JSON config.</summary>
+    Nada,
+    /// <summary>rosinality stylegan2-pytorch / StyleGAN-NADA checkpoint (<c>{"g_ema": state_dict, "latent_avg"}</c>).</summary>
+    Rosinality,
+    /// <summary>NVIDIA stylegan2-ada-pytorch pickle (<c>G_ema</c>).</summary>
+    NvidiaAdaPytorch,
+    /// <summary>NVIDIA TensorFlow StyleGAN2 pickle (<c>(G, D, Gs)</c> networks).</summary>
+    NvidiaTensorFlow,
+}

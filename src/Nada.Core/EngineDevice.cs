@@ -1,0 +1,20 @@
+using static TorchSharp.torch;
+
+namespace Nada.Core;
+
+/// <summary>Where the engine computes: CUDA when TorchSharp sees it, else the CPU; <c>NADA_DEVICE</c> overrides (cpu, cuda, cuda:1).</summary>
+public static class EngineDevice
+{
+    /// <summary>The device chosen at start.</summary>
+    public static Device Default { get; } = Choose(Environment.GetEnvironmentVariable("NADA_DEVICE"));
+
+    /// <summary>Resolves a device name; null or empty picks CUDA when available.</summary>
+    public static Device Choose(string? name)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+            return cuda.is_available() ? CUDA : CPU;
+        if (name.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) && !cuda.is_available())
+            throw new ArgumentException($"Device '{name}' was asked for, but TorchSharp sees no CUDA device (is this the CPU build?). Use cpu.");
+        return device(name);
+    }
+}

@@ -1,0 +1,20 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Nada.Core.Generators.StyleGan2;
+
+/// <summary>Adds single-channel noise scaled by a learned strength: <c>x + weight * noise</c>.</summary>
+public sealed class NoiseInjection : nn.Module<Tensor, Tensor?, Tensor>
+{
+    private readonly Parameter weight; // [1]
+
+    /// <summary>Creates the layer with strength 0.</summary>
+    public NoiseInjection() : base(nameof(NoiseInjection))
+    {
+        weight = new Parameter(zeros(1), true);
+        RegisterComponents();
+    }
+
+    /// <summary>x [N, C, H, W] plus noise [N or 1, 1, H, W]; null noise adds nothing.</summary>
+    public override Tensor forward(Tensor x, Tensor? noise) => noise is null ? x : x + weight * noise;
+}

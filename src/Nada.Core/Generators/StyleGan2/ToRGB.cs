@@ -1,0 +1,41 @@
+using Nada.Core.Ops;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Nada.Core.Generators.StyleGan2;
+
+/// <summary>
+/// 1x1 modulated conv (no demodulation) to image channels plus bias, added to the up-sampled RGB image of
+/// the previous resolution (skip architecture).
+/// </summary>
+public sealed class ToRGB : nn.Module<Tensor, Tensor, Tensor?, Tensor>
+{
+    private readonly Upsample? upsample;
+    private readonly ModulatedConv2d conv;
+    private readonly Parameter bias; // [1, imgChannels, 1, 1]
+    private readonly float? _clamp;
+
+    /// <summary>Creates the layer; <paramref name="upsample"/> is false only at 4x4.</summary>
+    public ToRGB(int inChannels, int styleDim, bool upsample, IReadOnlyList<float> taps, int imgChannels, float? clamp)
+        : base(nameof(ToRGB))
+    {
+        if (upsample) this.upsample = new Upsample(taps);
+        conv = new ModulatedConv2d(inChannels, imgChannels, 1, styleDim, demodulate: false, upsample: false, taps);
+        bias = new Parameter(zeros(1, imgChannels, 1, 1), true);
+        _clamp = clamp;
+        RegisterComponents();
+    }
+
+    /// <summary>x [N, C, H, W], style [N, WDim], skip [N, 3, H/2, W/2] or null -> [N, 3, H, W].</summary>
+    public override Tensor forward(Tensor x, Tensor style, Tensor? skip)
+    {
+        var y = conv.forward(x, style) + bias;
+        if (_clamp is float c) y = y.clamp(-c, c);
+        if (skip is not null)
+        {
+            if (upsample is null) throw new InvalidOperationException("This ToRGB has no up-sampler for a skip input.");
+            y = y + upsample.forward(skip);
+        }
+        return y;
+    }
+}
