@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Mvc;
+using Nada.Core.Adaptation;
 using Nada.Web.Data;
 using Nada.Web.Jobs;
 using Nada.Web.Progress;
@@ -15,7 +16,8 @@ public sealed record SubmitJobDto(
     string TargetText,
     int Iterations,
     List<float>? ClipWeights = null,
-    List<StyleImageDto>? StyleImages = null);
+    List<StyleImageDto>? StyleImages = null,
+    AdaptationOptions? Options = null);
 
 /// <summary>One uploaded style image over the API.</summary>
 public sealed record StyleImageDto(string FileName, string Base64);
@@ -40,6 +42,7 @@ public static class JobEndpoints
                 SourceText = dto.SourceText ?? "",
                 TargetText = dto.TargetText ?? "",
                 Iterations = dto.Iterations,
+                Options = dto.Options ?? new AdaptationOptions(),
             };
             foreach (var img in dto.StyleImages ?? [])
             {

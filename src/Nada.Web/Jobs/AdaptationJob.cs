@@ -124,6 +124,7 @@ public sealed class AdaptationJob(
             StyleImagePaths = spec.StyleImages.Select(paths.ResolveData).ToList(),
             Iterations = spec.Iterations,
             OutputDirectory = paths.RunDir(jobId),
+            Options = spec.Options,
         };
     }
 

@@ -87,6 +87,7 @@ public sealed class JobService(
                 TargetText = input.TargetText.Trim(),
                 Iterations = input.Iterations,
                 StyleImages = styleFiles,
+                Options = input.Options,
             };
             var job = new JobRecord
             {

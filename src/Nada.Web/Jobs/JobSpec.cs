@@ -1,3 +1,5 @@
+using Nada.Core.Adaptation;
+
 namespace Nada.Web.Jobs;
 
 /// <summary>What a user asked for, as stored with the job (ids of catalog models, sanitised upload paths).</summary>
@@ -14,6 +16,8 @@ public sealed record JobSpec
     public int Iterations { get; init; }
     /// <summary>Sanitised style images, relative to the data folder.</summary>
     public IReadOnlyList<string> StyleImages { get; init; } = [];
+    /// <summary>The engine's other knobs (advanced options).</summary>
+    public AdaptationOptions Options { get; init; } = new();
 
     /// <summary>"photo -> sketch", or the image count for image-guided runs.</summary>
     public string Title => TargetText.Length > 0
@@ -31,6 +35,8 @@ public sealed class SubmitInput
     public string TargetText { get; set; } = "";
     public int Iterations { get; set; } = 300;
     public List<UploadedImage> StyleImages { get; set; } = [];
+    /// <summary>Advanced options; the reference implementation's defaults unless changed.</summary>
+    public AdaptationOptions Options { get; set; } = new();
 }
 
 /// <summary>One uploaded file as received, not yet trusted.</summary>

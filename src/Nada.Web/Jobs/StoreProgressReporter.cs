@@ -11,4 +11,6 @@ public sealed class StoreProgressReporter(ProgressStore store, Guid jobId) : IAd
         store.ReportStep(jobId, progress.Step, progress.TotalSteps, progress.Losses);
         if (progress.PreviewPng is { Length: > 0 } png) store.ReportPreview(jobId, progress.Step, progress.TotalSteps, png);
     }
+
+    public void Warn(string message) => store.ReportWarning(jobId, message);
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Nada.Core.Adaptation;
 using Nada.Web.Engine;
 using Nada.Web.Options;
 
@@ -44,8 +45,26 @@ public sealed class SubmitValidator(IModelCatalog catalog, IOptions<LimitsOption
             errors[nameof(input.TargetText)] = "The target text must differ from the source text.";
         if (input.Iterations < l.MinIterations || input.Iterations > l.MaxIterations)
             errors[nameof(input.Iterations)] = $"Iterations must be between {l.MinIterations} and {l.MaxIterations}.";
+        if (ValidateOptions(input.Options, l) is { } optionError)
+            errors[nameof(input.Options)] = optionError;
         if (input.StyleImages.Count > l.MaxStyleImages)
             errors[nameof(input.StyleImages)] = $"{input.StyleImages.Count} style images sent; at most {l.MaxStyleImages} are allowed.";
         return errors;
+    }
+
+    /// <summary>The engine's own checks (the W+ count is checked when the run starts) plus caps for a shared GPU.</summary>
+    private static string? ValidateOptions(AdaptationOptions? o, LimitsOptions l)
+    {
+        if (o is null) return "Advanced options are missing.";
+        var max = l.MaxBatchSize;
+        if (o.BatchSize > max) return $"Batch size {o.BatchSize} is too large for the shared GPU; at most {max}.";
+        if (o.AutoLayerBatch > 4 * max) return $"Layer-selection batch {o.AutoLayerBatch} is too large; at most {4 * max}.";
+        if (o.ImageDirectionSamples > 8 * max) return $"Image-direction samples {o.ImageDirectionSamples} is too many; at most {8 * max}.";
+        if (o.PreviewSamples > 2 * max) return $"Preview samples {o.PreviewSamples} is too many; at most {2 * max}.";
+        if (o.AutoLayerIters > 100) return $"Layer-selection iterations {o.AutoLayerIters} is too many; at most 100.";
+        if (o.LearningRate > 1) return $"Learning rate {o.LearningRate} is too large; at most 1.";
+        try { o.Validate(int.MaxValue); }
+        catch (ArgumentException e) { return e.Message; }
+        return null;
     }
 }

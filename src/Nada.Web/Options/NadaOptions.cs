@@ -51,6 +51,9 @@ public sealed class LimitsOptions
     public int MinIterations { get; set; } = 1;
     public int MaxIterations { get; set; } = 2000;
 
+    /// <summary>Largest batch size, latent batch of layer selection and sample counts a user may ask for (GPU memory).</summary>
+    public int MaxBatchSize { get; set; } = 8;
+
     /// <summary>Most style images per job.</summary>
     public int MaxStyleImages { get; set; } = 4;
 

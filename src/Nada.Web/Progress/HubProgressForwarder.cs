@@ -39,6 +39,9 @@ public sealed class HubProgressForwarder(ProgressStore store, IHubContext<Progre
                     case ProgressEventKind.Preview:
                         await group.SendAsync("preview", new PreviewMessage(e.JobId, e.Step, JobProgressDto.PreviewUrl(e.JobId, e.Step)), stoppingToken);
                         break;
+                    case ProgressEventKind.Warning:
+                        await group.SendAsync("warning", new WarningMessage(e.JobId, e.Message!), stoppingToken);
+                        break;
                     case ProgressEventKind.Status:
                         await group.SendAsync("status", new StatusMessage(e.JobId, e.Status!.Value, e.Error, e.DomainId), stoppingToken);
                         break;

@@ -16,7 +16,8 @@ public sealed record JobProgressDto(
     IReadOnlyList<PreviewDto> Previews,
     string? Error,
     Guid? DomainId,
-    int? QueuePosition)
+    int? QueuePosition,
+    IReadOnlyList<string> Warnings)
 {
     /// <summary>The preview URL of a job step; holders of a share link append their token.</summary>
     public static string PreviewUrl(Guid jobId, int step, string? shareToken = null) =>
@@ -24,7 +25,7 @@ public sealed record JobProgressDto(
 
     public static JobProgressDto From(JobProgressSnapshot s, string title, int totalSteps, int? queuePosition, string? shareToken = null) =>
         new(s.JobId, title, s.Status, s.Step, s.TotalSteps > 0 ? s.TotalSteps : totalSteps, s.Losses,
-            s.PreviewSteps.Select(p => new PreviewDto(p, PreviewUrl(s.JobId, p, shareToken))).ToList(), s.Error, s.DomainId, queuePosition);
+            s.PreviewSteps.Select(p => new PreviewDto(p, PreviewUrl(s.JobId, p, shareToken))).ToList(), s.Error, s.DomainId, queuePosition, s.Warnings);
 }
 
 /// <summary>Hub message: the losses of one step.</summary>
@@ -32,6 +33,9 @@ public sealed record StepMessage(Guid JobId, int Step, int TotalSteps, IReadOnly
 
 /// <summary>Hub message: a new preview grid.</summary>
 public sealed record PreviewMessage(Guid JobId, int Step, string Url);
+
+/// <summary>Hub message: a warning of the engine that did not stop the run.</summary>
+public sealed record WarningMessage(Guid JobId, string Message);
 
 /// <summary>Hub message: a status change.</summary>
 public sealed record StatusMessage(Guid JobId, JobStatus Status, string? Error, Guid? DomainId);

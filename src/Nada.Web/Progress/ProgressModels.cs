@@ -16,6 +16,9 @@ public sealed record JobProgressSnapshot(
     string? Error,
     Guid? DomainId)
 {
+    /// <summary>Things the user should know that did not stop the run.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
     public static JobProgressSnapshot Empty(Guid jobId, JobStatus status) => new(jobId, status, 0, 0, [], [], null, null);
 
     /// <summary>The step of the newest preview, if any.</summary>
@@ -28,6 +31,7 @@ public enum ProgressEventKind
     Step,
     Preview,
     Status,
+    Warning,
 }
 
 /// <summary>One change of a job's progress, as sent to watchers.</summary>
@@ -39,4 +43,5 @@ public sealed record ProgressEvent(
     IReadOnlyDictionary<string, double>? Losses,
     JobStatus? Status,
     string? Error,
-    Guid? DomainId);
+    Guid? DomainId,
+    string? Message = null);

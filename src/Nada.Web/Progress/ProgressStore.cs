@@ -75,6 +75,19 @@ public sealed class ProgressStore(DataPaths paths, ILogger<ProgressStore> logger
         Publish(new ProgressEvent(jobId, ProgressEventKind.Preview, step, totalSteps, null, JobStatus.Running, null, null));
     }
 
+    /// <summary>Records a warning of the engine (shown beside the live view; kept in the run folder).</summary>
+    public void ReportWarning(Guid jobId, string message)
+    {
+        var state = _jobs.GetOrAdd(jobId, id => Load(id, JobStatus.Running));
+        lock (state)
+        {
+            state.Warnings.Add(message);
+            Directory.CreateDirectory(paths.RunDir(jobId));
+            File.AppendAllText(WarningFile(jobId), message.ReplaceLineEndings(" ") + "\n");
+        }
+        Publish(new ProgressEvent(jobId, ProgressEventKind.Warning, 0, 0, null, null, null, null, message));
+    }
+
     /// <summary>Records a status change (queued, running, finished).</summary>
     public void SetStatus(Guid jobId, JobStatus status, string? error = null, Guid? domainId = null)
     {
@@ -111,6 +124,8 @@ public sealed class ProgressStore(DataPaths paths, ILogger<ProgressStore> logger
 
     private string LossFile(Guid jobId) => Path.Combine(paths.RunDir(jobId), "losses.jsonl");
 
+    private string WarningFile(Guid jobId) => Path.Combine(paths.RunDir(jobId), "warnings.txt");
+
     private void AppendLossLine(Guid jobId, LossPoint point)
     {
         Directory.CreateDirectory(paths.RunDir(jobId));
@@ -137,6 +152,8 @@ public sealed class ProgressStore(DataPaths paths, ILogger<ProgressStore> logger
             }
             state.Step = state.Losses.Count > 0 ? state.Losses[^1].Step : 0;
         }
+        if (File.Exists(WarningFile(jobId)))
+            state.Warnings.AddRange(File.ReadLines(WarningFile(jobId)).Where(l => l.Length > 0));
         var previews = paths.PreviewDir(jobId);
         if (Directory.Exists(previews))
         {
@@ -155,9 +172,10 @@ public sealed class ProgressStore(DataPaths paths, ILogger<ProgressStore> logger
         public Guid? DomainId;
         public readonly List<LossPoint> Losses = [];
         public readonly List<int> PreviewSteps = [];
+        public readonly List<string> Warnings = [];
 
         public JobProgressSnapshot Snapshot(Guid id) =>
-            new(id, Status, Step, TotalSteps, Losses.ToArray(), PreviewSteps.ToArray(), Error, DomainId);
+            new(id, Status, Step, TotalSteps, Losses.ToArray(), PreviewSteps.ToArray(), Error, DomainId) { Warnings = Warnings.ToArray() };
     }
 
     private sealed class Unsubscriber(Action dispose) : IDisposable

@@ -70,6 +70,18 @@ public sealed class ComponentTests : IAsyncLifetime
     }
 
     [Fact]
+    public void SubmitForm_RefusesGreedyAdvancedOptions()
+    {
+        SubmitInput? submitted = null;
+        var cut = Render<SubmitForm>(p => p.Add(x => x.OnSubmit, (SubmitInput i) => submitted = i));
+        cut.Instance.Input.TargetText = "sketch";
+        cut.Instance.Input.Options = new Nada.Core.Adaptation.AdaptationOptions { BatchSize = 50 };
+        cut.Find("#submit-job").Click();
+        Assert.Contains("Batch size 50 is too large for the shared GPU; at most 8", cut.Find("#options-error").TextContent);
+        Assert.Null(submitted);
+    }
+
+    [Fact]
     public void SubmitForm_ShowsServerErrors()
     {
         var cut = Render<SubmitForm>(p => p.Add(x => x.ServerErrors, new Dictionary<string, string>
@@ -107,6 +119,14 @@ public sealed class ComponentTests : IAsyncLifetime
         Assert.NotEmpty(cut.FindAll("svg path"));
         cut.Find("#cancel-job").Click();
         Assert.True(cancelled);
+    }
+
+    [Fact]
+    public void JobLiveView_ShowsEngineWarnings()
+    {
+        var snapshot = JobProgressSnapshot.Empty(Guid.NewGuid(), JobStatus.Running) with { Warnings = ["style image 2 was skipped"] };
+        var cut = Render<JobLiveView>(p => p.Add(x => x.Snapshot, snapshot));
+        Assert.Equal("style image 2 was skipped", cut.Find(".job-warning").TextContent.Trim());
     }
 
     [Fact]

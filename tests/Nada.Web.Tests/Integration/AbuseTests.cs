@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Nada.Core.Adaptation;
 using Nada.Web.Api;
 using Nada.Web.Tests.Infrastructure;
 
@@ -43,6 +44,18 @@ public sealed class AbuseTests(AppFixture fixture)
         await AssertFieldError(r, "ClipModels", "Unknown CLIP model");
         r = await user.PostJobAsync(ApiClient.Job() with { ClipModels = [] });
         await AssertFieldError(r, "ClipModels", "at least one CLIP model");
+    }
+
+    [Fact]
+    public async Task GreedyOrBrokenAdvancedOptions_AreRefused()
+    {
+        using var user = await _app.NewUserAsync("options");
+        await AssertFieldError(await user.PostJobAsync(ApiClient.Job() with { Options = new AdaptationOptions { BatchSize = 64 } }),
+            "Options", "Batch size 64 is too large for the shared GPU; at most 8");
+        await AssertFieldError(await user.PostJobAsync(ApiClient.Job() with { Options = new AdaptationOptions { LambdaDirection = 0 } }),
+            "Options", "All loss weights are zero");
+        await AssertFieldError(await user.PostJobAsync(ApiClient.Job() with { Options = new AdaptationOptions { Mixing = 2 } }),
+            "Options", "Mixing probability must be in [0, 1]");
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
+using Nada.Core.Adaptation;
 using Nada.Web.Api;
 using Nada.Web.Data;
 using Nada.Web.Progress;
@@ -145,6 +146,18 @@ public sealed class FlowTests(AppFixture fixture)
         }
         Assert.NotNull(await admin.GetJobAsync(jobId));
         Assert.Equal(HttpStatusCode.OK, (await admin.Http.GetAsync($"/api/domains/{domainId}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task AdvancedOptions_ReachTheEngine_AndItsWarningsReachTheUser()
+    {
+        using var user = await _app.NewUserAsync("advanced");
+        var options = new AdaptationOptions { Seed = 5, AutoLayerK = 4, BatchSize = 1 };
+        var id = await user.SubmitAsync(ApiClient.Job(iterations: 3) with { Options = options });
+        var done = await user.WaitForStatusAsync(id, JobStatus.Succeeded);
+        Assert.Contains(done.Warnings, w => w.Contains("ignores the advanced options"));
+        var call = Assert.Single(_app.Engine.Calls, c => c.OutputDirectory.Contains(id.ToString("N")));
+        Assert.Equal(options, call.Options); // the engine got exactly what was submitted
     }
 
     [Fact]

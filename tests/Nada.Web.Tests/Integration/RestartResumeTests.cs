@@ -10,32 +10,34 @@ public sealed class RestartResumeTests
     public async Task StopMidJob_NewHostOnSameData_ResumesFromCheckpoint()
     {
         var data = TestPaths.NewTempDir("restart");
-        var settings = new Dictionary<string, string>
+        // The first host steps slowly, so its stop surely lands mid-run; the second finishes quickly.
+        var slow = new Dictionary<string, string>
         {
             ["Jobs:Storage"] = "sqlite",
-            ["Engine:FakeStepMilliseconds"] = "50",
+            ["Engine:FakeStepMilliseconds"] = "200",
             ["Engine:FakePreviewEvery"] = "5",
         };
+        var fast = new Dictionary<string, string>(slow) { ["Engine:FakeStepMilliseconds"] = "20" };
         Guid jobId;
         string email = $"restart-{Guid.NewGuid():N}@nada.test";
-        using (var first = new NadaAppFactory(data, settings))
+        using (var first = new NadaAppFactory(data, slow))
         {
             using var user = first.NewClient();
             await user.RegisterAndLoginAsync(email, "User-pass-1");
             jobId = await user.SubmitAsync(ApiClient.Job(iterations: 40));
-            await user.WaitForAsync(jobId, j => j.Step >= 12);
+            await user.WaitForAsync(jobId, j => j.Step >= 7);
             var call = Assert.Single(first.Engine.Calls);
             Assert.False(call.Resume);
         } // stops the host mid-job: Hangfire cancels the job and puts it back in its queue
 
-        using var second = new NadaAppFactory(data, settings);
+        using var second = new NadaAppFactory(data, fast);
         using var again = second.NewClient();
         await again.LoginAsync(email, "User-pass-1");
         var done = await again.WaitForStatusAsync(jobId, JobStatus.Succeeded, timeoutSeconds: 60);
         Assert.NotNull(done.DomainId);
         var resumed = Assert.Single(second.Engine.Calls);
         Assert.True(resumed.Resume);
-        Assert.True(resumed.StartStep >= 10, $"resumed from step {resumed.StartStep}");
+        Assert.True(resumed.StartStep >= 5, $"resumed from step {resumed.StartStep}");
         // The loss history spans both runs without gaps.
         Assert.Equal(Enumerable.Range(1, 40), done.Losses.Select(l => l.Step));
         await second.DisposeAsync();

@@ -30,8 +30,10 @@ public sealed class FakeAdaptationEngine(IOptions<EngineOptions> options) : IAda
         Directory.CreateDirectory(request.OutputDirectory);
         var checkpoint = Path.Combine(request.OutputDirectory, CheckpointFileName);
         var start = resume && File.Exists(checkpoint) ? JsonSerializer.Deserialize<FakeCheckpoint>(File.ReadAllText(checkpoint))!.Step : 0;
-        Calls.Enqueue(new FakeRunCall(request.OutputDirectory, resume, start));
+        Calls.Enqueue(new FakeRunCall(request.OutputDirectory, resume, start, request.Options));
 
+        if (request.Options != new AdaptationOptions())
+            progress.Warn("The fake engine ignores the advanced options; they are kept with the job for the real engine.");
         var every = Math.Max(1, options.Value.FakePreviewEvery);
         var hue = FakeImages.HueOf(request.TargetText + string.Join("|", request.StyleImagePaths.Select(Path.GetFileName)));
         for (var step = start + 1; step <= request.Iterations; step++)
@@ -68,4 +70,4 @@ public sealed class FakeAdaptationEngine(IOptions<EngineOptions> options) : IAda
 public sealed record FakeGenerator(string Kind, string SourceText, string TargetText, float TargetHue);
 
 /// <summary>One call of <see cref="FakeAdaptationEngine.Run"/>.</summary>
-public sealed record FakeRunCall(string OutputDirectory, bool Resume, int StartStep);
+public sealed record FakeRunCall(string OutputDirectory, bool Resume, int StartStep, AdaptationOptions Options);
