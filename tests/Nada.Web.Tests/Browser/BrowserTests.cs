@@ -76,6 +76,12 @@ public sealed class BrowserTests(AppFixture fixture) : IDisposable
         await page.SetInputFilesAsync("#style-images", style);
         await Assertions.Expect(page.Locator("#style-count")).ToContainTextAsync("style.png");
         await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "02-submit.png"), FullPage = true });
+
+        // Advanced options: one layer trained per step.
+        await page.GetByText("Advanced options").ClickAsync();
+        await Input(page, "#opt-k").FillAsync("1");
+        await Input(page, "#opt-k").PressAsync("Tab");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "02b-advanced.png"), FullPage = true });
         await page.ClickAsync("#submit-job");
         await page.WaitForURLAsync("**/jobs/*", UrlCommitted);
 
@@ -84,6 +90,8 @@ public sealed class BrowserTests(AppFixture fixture) : IDisposable
         await Assertions.Expect(preview).ToBeVisibleAsync();
         await page.WaitForFunctionAsync("() => { const i = document.querySelector('#preview-image'); return i && i.complete && i.naturalWidth > 0; }");
         await Assertions.Expect(page.Locator("#loss-chart svg").First).ToBeVisibleAsync();
+        // The fake engine says it ignores the advanced options: the warning reaches the page live.
+        await Assertions.Expect(page.Locator(".job-warning")).ToContainTextAsync("ignores the advanced options");
         await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "03-live.png"), FullPage = true });
         var firstStep = int.Parse((await preview.GetAttributeAsync("data-step"))!);
         await Assertions.Expect(page.Locator("#domain-link")).ToBeVisibleAsync(new() { Timeout = 30_000 });
