@@ -30,7 +30,7 @@ public static class DomainAdapter
         var device = EngineDevice.Default;
 
         using var frozen = GeneratorLoader.LoadGenerator(request.GeneratorPath);
-        frozen.to(device);
+        frozen.ToDevice(device);
         using var trainable = frozen.Clone();
         options.Validate(frozen.Config.NumWs);
         var skipped = new List<SkippedImage>();

@@ -11,6 +11,7 @@ using Nada.Web.Data;
 using Nada.Web.Domains;
 using Nada.Web.Engine;
 using Nada.Web.Engine.Fake;
+using Nada.Web.Engine.Torch;
 using Nada.Web.Images;
 using Nada.Web.Jobs;
 using Nada.Web.Options;
@@ -85,8 +86,9 @@ public static class NadaWebServices
                 services.AddSingleton<IDomainSampler, FakeDomainSampler>();
                 break;
             case "torch":
-                throw new InvalidOperationException(
-                    "Engine:Kind is 'torch' but this build has no TorchSharp engine wired in yet; use Engine:Kind=fake.");
+                services.AddSingleton<IAdaptationEngine, TorchAdaptationEngine>();
+                services.AddSingleton<IDomainSampler, TorchDomainSampler>();
+                break;
             default:
                 throw new InvalidOperationException($"Engine:Kind is '{engine.Kind}'; use fake or torch.");
         }

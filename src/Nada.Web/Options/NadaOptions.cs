@@ -76,7 +76,7 @@ public sealed class EngineOptions
     public const string Section = "Engine";
 
     /// <summary>fake (deterministic, quick, for tests and demos) | torch (Nada.Core).</summary>
-    public string Kind { get; set; } = "fake";
+    public string Kind { get; set; } = "torch";
 
     /// <summary>Fake engine: milliseconds per step.</summary>
     public int FakeStepMilliseconds { get; set; } = 100;
