@@ -80,10 +80,15 @@ public static class StyleImageLoader
         var dims = scale < 1f ? codec.GetScaledDimensions(scale) : info.Size;
         if ((long)dims.Width * dims.Height > MaxDecodePixels)
         {
-            // The codec cannot scale this far itself (PNG, GIF, BMP, WebP never do): stream rows and box-average.
-            using var averaged = DecodeByScanlines(codec, info);
-            using var orientedAveraged = ApplyOrientation(averaged, codec.EncodedOrigin);
-            return CropResize(orientedAveraged, size);
+            // Skia cannot scale this codec (PNG): stream rows and box-average instead of decoding at full size.
+            // Average blocks as large as keeps at least twice the output size on the shorter side.
+            int factor = Math.Max((int)Math.Ceiling(Math.Sqrt((double)pixels / MaxDecodePixels)), Math.Min(info.Width, info.Height) / (2 * size));
+            using var averaged = PngRowDecoder.DecodeAveraged(path, factor);
+            if (averaged is not null)
+            {
+                using var orientedAveraged = ApplyOrientation(averaged, codec.EncodedOrigin);
+                return CropResize(orientedAveraged, size);
+            }
         }
         var decodeInfo = new SKImageInfo(dims.Width, dims.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         using var decoded = new SKBitmap(decodeInfo);
@@ -96,54 +101,6 @@ public static class StyleImageLoader
         }
         using var oriented = ApplyOrientation(decoded, codec.EncodedOrigin);
         return CropResize(oriented, size);
-    }
-
-    /// <summary>
-    /// Decodes a huge image row by row at full width and averages k x k blocks (k chosen so the result has at most
-    /// <see cref="MaxDecodePixels"/> pixels), holding one source row and one row of sums instead of the whole image.
-    /// </summary>
-    private static SKBitmap DecodeByScanlines(SKCodec codec, SKImageInfo info)
-    {
-        int k = (int)Math.Ceiling(Math.Sqrt((double)info.Width * info.Height / MaxDecodePixels));
-        int outW = Math.Max(1, info.Width / k), outH = Math.Max(1, info.Height / k);
-        var rowInfo = new SKImageInfo(info.Width, 1, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        var start = codec.StartScanlineDecode(new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
-        if (start != SKCodecResult.Success || codec.ScanlineOrder != SKCodecScanlineOrder.TopDown)
-            throw new InvalidDataException($"the image is {info.Width}x{info.Height}, too large to decode ({start})");
-        var result = new SKBitmap(new SKImageInfo(outW, outH, SKColorType.Rgba8888, SKAlphaType.Unpremul));
-        var row = new byte[rowInfo.RowBytes];
-        var sums = new long[outW * 4];
-        var outRow = new byte[outW * 4];
-        var native = System.Runtime.InteropServices.Marshal.AllocHGlobal(row.Length);
-        try
-        {
-            for (int oy = 0; oy < outH; oy++)
-            {
-                Array.Clear(sums);
-                for (int dy = 0; dy < k; dy++)
-                {
-                    if (codec.GetScanlines(native, 1, row.Length) != 1)
-                        throw new InvalidDataException($"the image data is corrupt (row {oy * k + dy} of {info.Height})");
-                    System.Runtime.InteropServices.Marshal.Copy(native, row, 0, row.Length);
-                    for (int ox = 0, x = 0; ox < outW; ox++)
-                        for (int dx = 0; dx < k; dx++, x++)
-                            for (int ch = 0; ch < 4; ch++) sums[ox * 4 + ch] += row[x * 4 + ch];
-                }
-                long n = (long)k * k;
-                for (int i = 0; i < outRow.Length; i++) outRow[i] = (byte)((sums[i] + n / 2) / n);
-                System.Runtime.InteropServices.Marshal.Copy(outRow, 0, result.GetPixels() + oy * result.RowBytes, outRow.Length);
-            }
-        }
-        catch
-        {
-            result.Dispose();
-            throw;
-        }
-        finally
-        {
-            System.Runtime.InteropServices.Marshal.FreeHGlobal(native);
-        }
-        return result;
     }
 
     private static SKBitmap ApplyOrientation(SKBitmap bitmap, SKEncodedOrigin origin)
