@@ -80,7 +80,7 @@ public sealed class ClipGuide : IDisposable
         {
             var model = ensemble.Members[i].Model;
             var f = imageFeatures[i] / imageFeatures[i].norm(-1, true);
-            var logits = model.LogitScale.exp() * matmul(f, textFeatures[i].t());  // [N, 1]
+            var logits = model.LogitScale.exp() * matmul(f, textFeatures[i].to(f.device).t());  // [N, 1]
             var term = (1 - logits / 100).mean() * weights[i];
             total = total is null ? term : total + term;
         }
@@ -95,7 +95,7 @@ public sealed class ClipGuide : IDisposable
         for (int i = 0; i < weights.Length; i++)
         {
             var a = imageFeatures[i] / imageFeatures[i].norm(-1, true);             // [N, D]
-            var b = referenceFeatures[i] / referenceFeatures[i].norm(-1, true);     // [1 or N, D]
+            var b = referenceFeatures[i].to(a.device) / referenceFeatures[i].to(a.device).norm(-1, true);   // [1 or N, D]
             var term = (1 - (a * b).sum(-1)).mean() * weights[i];
             total = total is null ? term : total + term;
         }

@@ -40,6 +40,22 @@ internal static class EditTestData
         }
     }
 
+    /// <summary>Copies an artefact from <see cref="OutputDir"/> to /work/wt/edit-artifacts for the integrator's note, where that folder can be written.</summary>
+    public static void CopyArtifact(string name)
+    {
+        const string artifacts = "/work/wt/edit-artifacts";
+        try
+        {
+            if (!Directory.Exists(Path.GetDirectoryName(artifacts))) return;
+            Directory.CreateDirectory(artifacts);
+            File.Copy(Path.Combine(OutputDir, name), Path.Combine(artifacts, name), overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Elsewhere the copy under test-output is enough.
+        }
+    }
+
     /// <summary>
     /// Writes a width x height RGB PNG without holding its pixels: the first row is a gradient, every other row uses
     /// the "Up" filter with zero differences (a copy of the row above), so the compressed stream stays small.

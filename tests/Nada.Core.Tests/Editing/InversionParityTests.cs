@@ -3,6 +3,7 @@ using Nada.Core.Generators;
 using Nada.Core.Imaging;
 using Nada.Core.Tests.Checkpoints;
 using Xunit.Abstractions;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Nada.Core.Tests.Editing;
@@ -58,6 +59,7 @@ public sealed class InversionParityTests(ITestOutputHelper log) : IDisposable
         Assert.Equal([50, 100, 150], reports.Where(r => r.PreviewPng is not null).Select(r => r.Step));
         Assert.All(reports, r => Assert.True(r.Losses.ContainsKey("mse") && r.Losses.ContainsKey("perceptual")));
         EditRunner.WriteStrip(Path.Combine(EditTestData.OutputDir, "inversion-strip.png"), photo, result.Image);
+        EditTestData.CopyArtifact("inversion-strip.png");
     }
 
     [Fact]
@@ -72,6 +74,22 @@ public sealed class InversionParityTests(ITestOutputHelper log) : IDisposable
         Assert.True(result.WPlus.eq(first).all().item<bool>(), "every W+ row must be the same w in W space");
         log.WriteLine($"inversion (W, 60 steps, MSE only): MSE {result.StartMse:F5} -> {result.FinalMse:F5}");
         Assert.True(result.FinalMse < result.StartMse / 2, $"MSE {result.StartMse:F5} -> {result.FinalMse:F5}");
+    }
+
+    [Fact]
+    public void AnInversionLeavesNoLiveTensors()
+    {
+        using var g = EditTestData.LoadGenerator();
+        using var clip = EditTestData.LoadClip();
+        using var photo = PhotoInverter.LoadPhoto(RenderedPhoto(g, 8), g.Config.ImgResolution);
+        using var inverter = new PhotoInverter(g, clip, new InversionOptions { Steps = 20, MeanSamples = 64, PreviewEvery = 5 });
+        DisposeScopeManager.Statistics.Reset();
+        inverter.Invert(photo, NoEditProgress.Instance, CancellationToken.None).Dispose();
+        var stats = DisposeScopeManager.Statistics;
+        log.WriteLine($"20 inversion steps: created in scope {stats.CreatedInScopeCount}, disposed in scope {stats.DisposedInScopeCount}, " +
+                      $"created outside {stats.CreatedOutsideScopeCount}, live {stats.ThreadTotalLiveCount}");
+        Assert.True(stats.CreatedInScopeCount > 20 * 50);
+        Assert.Equal(0L, stats.ThreadTotalLiveCount);
     }
 
     [Fact]

@@ -61,7 +61,7 @@ public sealed class LatentOptimizationParityTests(ITestOutputHelper log)
         Assert.All(reports, r => Assert.NotNull(r.ClipScore));
         Assert.Equal(0.0, reports[0].LearningRate);                         // NVIDIA's ramp-up starts at zero
         Assert.True(reports.Max(r => r.LearningRate) <= options.LearningRate + 1e-12);
-        CopyArtifact("edit-strip.png");
+        EditTestData.CopyArtifact("edit-strip.png");
     }
 
     [Fact]
@@ -120,19 +120,5 @@ public sealed class LatentOptimizationParityTests(ITestOutputHelper log)
         Assert.True(stats.CreatedInScopeCount > 20 * 50, "the steps should create many tensors in scope");
         Assert.Equal(0L, stats.ThreadTotalLiveCount);
         Assert.Equal(0L, stats.CreatedOutsideScopeCount);
-    }
-
-    private static void CopyArtifact(string name)
-    {
-        const string artifacts = "/work/wt/edit-artifacts";
-        try
-        {
-            Directory.CreateDirectory(artifacts);
-            File.Copy(Path.Combine(EditTestData.OutputDir, name), Path.Combine(artifacts, name), overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // Only for the integrator's note on the build machine; elsewhere the copy under test-output is enough.
-        }
     }
 }
