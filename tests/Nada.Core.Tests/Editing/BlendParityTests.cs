@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 namespace Nada.Core.Tests.Editing;
 
 /// <summary>Domain blending on the tiny parity generator and a perturbed copy standing in for an adapted domain.</summary>
+[Collection(nameof(EditingCollection))]
 public sealed class BlendParityTests
 {
     private static Tensor Latents(StyleGan2Generator g)

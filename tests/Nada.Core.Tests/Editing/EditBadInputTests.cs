@@ -8,6 +8,7 @@ using static TorchSharp.torch;
 namespace Nada.Core.Tests.Editing;
 
 /// <summary>What a user can get wrong: photos that are not images, latents of another generator, empty texts.</summary>
+[Collection(nameof(EditingCollection))]
 public sealed class EditBadInputTests(ITestOutputHelper log) : IDisposable
 {
     private readonly CheckpointTestFiles.Scratch scratch = new();

@@ -9,6 +9,7 @@ using static TorchSharp.torch;
 namespace Nada.Core.Tests.Editing;
 
 /// <summary>`nada invert`, `nada edit` and `nada blend` in-process on the tiny parity networks.</summary>
+[Collection(nameof(EditingCollection))]
 public sealed class EditCliTests : IDisposable
 {
     private readonly CheckpointTestFiles.Scratch scratch = new();

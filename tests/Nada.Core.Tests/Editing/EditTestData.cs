@@ -115,6 +115,14 @@ internal static class EditTestData
     }
 }
 
+/// <summary>
+/// The editing tests that load or clone generators run alone: building a generator draws its random initial weights
+/// from torch's global RNG, which the trainer's resume test (AdaptEndToEndTests) seeds with manual_seed and expects
+/// no other thread to consume while it runs. The huge-photo test also measures peak resident memory, which needs quiet.
+/// </summary>
+[CollectionDefinition(nameof(EditingCollection), DisableParallelization = true)]
+public sealed class EditingCollection;
+
 internal static class TensorComparison
 {
     /// <summary>Same shape and every element equal (bit for bit for finite floats).</summary>

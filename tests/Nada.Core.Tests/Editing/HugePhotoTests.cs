@@ -10,7 +10,7 @@ namespace Nada.Core.Tests.Editing;
 /// A 12000 x 12000 PNG photo is decoded downscaled, without holding its pixels. Runs alone (its collection is not
 /// parallelised) because it measures the process's peak resident memory.
 /// </summary>
-[Collection(nameof(HugePhotoTests))]
+[Collection(nameof(EditingCollection))]
 public sealed class HugePhotoTests(ITestOutputHelper log) : IDisposable
 {
     private readonly CheckpointTestFiles.Scratch scratch = new();
@@ -63,7 +63,3 @@ public sealed class HugePhotoTests(ITestOutputHelper log) : IDisposable
         return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
     }
 }
-
-/// <summary>Runs <see cref="HugePhotoTests"/> alone.</summary>
-[CollectionDefinition(nameof(HugePhotoTests), DisableParallelization = true)]
-public sealed class HugePhotoCollection;

@@ -9,6 +9,7 @@ using static TorchSharp.torch;
 namespace Nada.Core.Tests.Editing;
 
 /// <summary>Photo inversion on the tiny parity generator (and tiny CLIP for the perceptual term).</summary>
+[Collection(nameof(EditingCollection))]
 public sealed class InversionParityTests(ITestOutputHelper log) : IDisposable
 {
     private readonly CheckpointTestFiles.Scratch scratch = new();

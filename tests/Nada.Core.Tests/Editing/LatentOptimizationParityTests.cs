@@ -8,6 +8,7 @@ using static TorchSharp.torch;
 namespace Nada.Core.Tests.Editing;
 
 /// <summary>Text-driven latent optimisation on the tiny parity generator and tiny CLIP.</summary>
+[Collection(nameof(EditingCollection))]
 public sealed class LatentOptimizationParityTests(ITestOutputHelper log)
 {
     private const string Text = "a pencil sketch";
