@@ -71,6 +71,33 @@ public sealed class BlendParityTests
     }
 
     [Fact]
+    public void ABlendSessionRendersFromFilesAndChecksTheLatent()
+    {
+        using var scratch = new Checkpoints.CheckpointTestFiles.Scratch();
+        using var scope = NewDisposeScope();
+        using var source = EditTestData.LoadGenerator();
+        using var adapted = EditTestData.Perturbed(source, 0.05f, seed: 6);
+        string domainFile = GeneratorLoader.Save(adapted, scratch.File("domain"));
+        var w = Latents(source).narrow(0, 0, 1).contiguous();
+        string latent = scratch.File("latent.safetensors");
+        LatentFile.Save(latent, w, GeneratorIdentity.Of(source, "source.pt"));
+
+        using (var session = new BlendSession(EditTestData.GeneratorFile, [domainFile], latent))
+        {
+            Assert.True(session.Render(1f, includeSource: false).SameAs(Render(adapted, w)));
+            var both = session.Render(0f);
+            Assert.Equal(2, both.shape[0]);
+            Assert.True(both.narrow(0, 0, 1).SameAs(both.narrow(0, 1, 1)), "alpha 0 renders the source");
+            Assert.NotEmpty(session.RenderPng(0.5f));
+        }
+        string otherLatent = scratch.File("other.safetensors");
+        LatentFile.Save(otherLatent, w, GeneratorIdentity.Of(adapted, "domain.safetensors"));
+        var e = Assert.Throws<LatentMismatchException>(() => new BlendSession(EditTestData.GeneratorFile, [domainFile], otherLatent));
+        Assert.Contains("domain.safetensors", e.Message);
+        Assert.Contains("stylegan2_rosinality.pt", e.Message);
+    }
+
+    [Fact]
     public void AnotherArchitectureCannotBeBlended()
     {
         using var source = EditTestData.LoadGenerator();
