@@ -42,8 +42,12 @@ public sealed class LatentOptimizationSession : IDisposable
                 photoFeatures = guide.EncodeImages(photo.to(ScalarType.Float32, device)).Select(f => f.DetachFromDisposeScope()).ToArray();
             }
         }
-        // Adam makes its state tensors in its constructor: outside our scope, so they live as long as the session.
+        // Adam makes its state tensors in its constructor; make sure they belong to the optimiser alone (disposed
+        // with it), not to whatever scope the caller has open.
+        var adamScope = NewDisposeScope();
         adam = optim.Adam([w], options.LearningRate, options.Beta1, options.Beta2);
+        adamScope.Detach(adamScope.DisposablesView.ToArray());
+        adamScope.Dispose();
         frozen = new FrozenParameters(generator);
     }
 

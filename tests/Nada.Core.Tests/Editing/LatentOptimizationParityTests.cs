@@ -110,7 +110,9 @@ public sealed class LatentOptimizationParityTests(ITestOutputHelper log)
         using var clip = EditTestData.LoadClip();
         using var optimizer = new LatentOptimizer(g, clip, Text, new LatentOptimizationOptions { Steps = 30, PreviewEvery = 5 });
         using var start = optimizer.SeedLatent(2);
-        using var session = optimizer.Begin(start);
+        LatentOptimizationSession opened;
+        using (NewDisposeScope()) opened = optimizer.Begin(start);          // the session must outlive the caller's scope
+        using var session = opened;
         session.Step(true);
         session.Step(false);                                               // warm-up
         DisposeScopeManager.Statistics.Reset();
