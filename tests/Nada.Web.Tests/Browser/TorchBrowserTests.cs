@@ -1,5 +1,4 @@
 using Microsoft.Playwright;
-using Nada.Core.Tests;
 using Nada.Web.Tests.Infrastructure;
 using static Nada.Web.Tests.Browser.BrowserSupport;
 
@@ -17,12 +16,7 @@ public sealed class TorchBrowserTests : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        string data = TestPaths.NewTempDir("torch-browser");
-        Directory.CreateDirectory(Path.Combine(data, "models", "generators"));
-        Directory.CreateDirectory(Path.Combine(data, "models", "clip"));
-        File.Copy(ParityFiles.File("stylegan2_rosinality.pt"), Path.Combine(data, "models", "generators", "tiny-stylegan2.pt"));
-        File.Copy(ParityFiles.File("clip_openai_tiny_vit.pt"), Path.Combine(data, "models", "clip", "tiny-clip-vit.pt"));
-        _app = new NadaAppFactory(data, new Dictionary<string, string> { ["Engine:Kind"] = "torch" });
+        _app = NadaAppFactory.TorchOnTinyNetworks("torch-browser");
         return Task.CompletedTask;
     }
 
