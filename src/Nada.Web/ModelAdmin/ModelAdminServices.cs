@@ -22,6 +22,7 @@ public static class ModelAdminServices
         services.AddSingleton<ModelAdminService>();
         services.AddSingleton<GeneratorUploadService>();
         services.AddTransient<ModelDownloadJob>();
+        services.AddHostedService<RegistryCheck>();
 
         var models = configuration.GetSection(ModelsOptions.Section).Get<ModelsOptions>() ?? new ModelsOptions();
         var jobs = configuration.GetSection(JobsOptions.Section).Get<JobsOptions>() ?? new JobsOptions();
@@ -34,5 +35,17 @@ public static class ModelAdminServices
             o.SchedulePollingInterval = TimeSpan.FromSeconds(1);
         });
         return services;
+    }
+
+    /// <summary>Loads the registry at start, so a broken Models:RegistryFile stops the app with the loader's message.</summary>
+    private sealed class RegistryCheck(ModelStore store, ILogger<RegistryCheck> log) : IHostedService
+    {
+        public Task StartAsync(CancellationToken ct)
+        {
+            log.LogInformation("Model registry {Source}: {Count} models; models folder {Dir}", store.Registry.Source, store.Registry.Models.Count, store.ModelsDirectory);
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
     }
 }

@@ -138,6 +138,25 @@ public sealed class ModelDownloadFlowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ModelsPage_RendersForAdmins_AndNotForUsers()
+    {
+        using var admin = await _app.AdminAsync();
+        var page = await admin.Http.GetAsync("/admin/models");
+        string html = await page.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("id=\"model-web-gen\"", html);
+        Assert.Contains("Test web-clip", html);
+        Assert.Contains("upload-name", html);
+
+        using var user = await _app.NewUserAsync("pageuser");
+        var denied = await user.Http.GetAsync("/admin/models");
+        Assert.DoesNotContain("id=\"model-web-gen\"", await denied.Content.ReadAsStringAsync());
+        using var anonymous = _app.NewClient();
+        var redirected = await anonymous.Http.GetAsync("/admin/models");
+        Assert.DoesNotContain("id=\"model-web-gen\"", await redirected.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task StyleGan3_IsListedButNotOffered()
     {
         using var admin = await _app.AdminAsync();

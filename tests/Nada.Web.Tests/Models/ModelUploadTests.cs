@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Xunit.Abstractions;
 using Microsoft.Extensions.DependencyInjection;
 using Nada.Core.Imaging;
 using Nada.Core.Tests;
@@ -15,7 +16,7 @@ namespace Nada.Web.Tests.Models;
 /// Admin uploads through the API: each parity generator format converts, previews and is offered for training;
 /// a malicious pickle, a StyleGAN3 pickle, an HTML page, a bad name and an over-size file are refused and leave nothing.
 /// </summary>
-public sealed class ModelUploadTests : IAsyncLifetime
+public sealed class ModelUploadTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private NadaAppFactory _app = null!;
     private ApiClient _admin = null!;
@@ -86,6 +87,7 @@ public sealed class ModelUploadTests : IAsyncLifetime
         string marker = Path.Combine(Path.GetTempPath(), "nada-pwned-" + Guid.NewGuid().ToString("N"));
         var r = await UploadAsync("evil", MaliciousPickle($"touch {marker}"), "evil.pkl");
         string body = await r.Content.ReadAsStringAsync();
+        output.WriteLine(body);
         Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
         Assert.Contains("evil.pkl", body);
         Assert.Contains("posix", body);
@@ -98,6 +100,7 @@ public sealed class ModelUploadTests : IAsyncLifetime
     {
         var r = await UploadAsync("sg3", await File.ReadAllBytesAsync(ParityFiles.File("nvlabs", "sg3t.pkl")), "sg3t.pkl");
         string body = await r.Content.ReadAsStringAsync();
+        output.WriteLine(body);
         Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
         Assert.Contains("not supported", body);
         AssertNothingKept("sg3");
