@@ -32,17 +32,18 @@ public static class ModelAdminEndpoints
             return Results.Ok(new { id = v.ModelId, ok = v.IsOk, status = v.Status.ToString(), sha256 = v.ActualSha256, expected = v.ExpectedSha256, message = v.Message });
         });
 
-        models.MapGet("/previews/{name}", (string name, GeneratorUploadService uploads) =>
+        models.MapGet("/previews/{name}", (string name, ModelUploadService uploads) =>
             uploads.PreviewFile(name) is { } file ? Results.File(file, "image/png") : Results.NotFound());
 
-        // multipart/form-data: a "name" field (or ?name=) before the "file" part; the file is streamed, never buffered whole.
+        // multipart/form-data: "name" and optional "kind" (generator | clip) fields (or ?name=&kind=) before the "file"
+        // part; the file is streamed, never buffered whole.
         models.MapPost("/upload", UploadAsync);
     }
 
     private static IResult UnknownModel(ModelAdminService service, string id) =>
         Results.Problem($"unknown model '{id}'; known ids: {string.Join(", ", service.Registry.Models.Select(m => m.Id))}", statusCode: StatusCodes.Status404NotFound);
 
-    private static async Task<IResult> UploadAsync(HttpContext http, GeneratorUploadService uploads)
+    private static async Task<IResult> UploadAsync(HttpContext http, ModelUploadService uploads)
     {
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
             size.MaxRequestBodySize = uploads.MaxBytes + 1024 * 1024;
@@ -51,6 +52,7 @@ public static class ModelAdminEndpoints
             return Bad("send multipart/form-data with a \"name\" field and a \"file\" part");
 
         string? name = http.Request.Query["name"].FirstOrDefault();
+        string? kindText = http.Request.Query["kind"].FirstOrDefault();
         var reader = new MultipartReader(boundary, http.Request.Body) { BodyLengthLimit = null };
         try
         {
@@ -62,17 +64,21 @@ public static class ModelAdminEndpoints
                 {
                     if (string.IsNullOrWhiteSpace(name))
                         return Bad("the \"name\" field must come before the file part (or pass ?name=)");
+                    if (!Enum.TryParse<ModelUploadKind>(string.IsNullOrWhiteSpace(kindText) ? "generator" : kindText, ignoreCase: true, out var kind)
+                        || !Enum.IsDefined(kind))
+                        return Bad($"kind '{kindText}' is not known; use generator or clip");
                     string fileName = Path.GetFileName(HeaderUtilities.RemoveQuotes(disposition.FileNameStar).Value
                         ?? HeaderUtilities.RemoveQuotes(disposition.FileName).Value ?? "upload");
-                    var result = await uploads.UploadAsync(name, fileName, section.Body, http.RequestAborted);
+                    var result = await uploads.UploadAsync(name, fileName, section.Body, http.RequestAborted, kind);
                     return Results.Created(result.PreviewUrl, result);
                 }
-                if (field == "name")
+                if (field is "name" or "kind")
                 {
                     using var text = new StreamReader(section.Body);
                     var buffer = new char[200];
                     int n = await text.ReadBlockAsync(buffer, http.RequestAborted);
-                    name = new string(buffer, 0, n).Trim();
+                    if (field == "name") name = new string(buffer, 0, n).Trim();
+                    else kindText = new string(buffer, 0, n).Trim();
                 }
             }
         }

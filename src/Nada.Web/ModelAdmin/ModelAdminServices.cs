@@ -20,7 +20,7 @@ public static class ModelAdminServices
         });
         services.AddSingleton<ModelDownloadNotifier>();
         services.AddSingleton<ModelAdminService>();
-        services.AddSingleton<GeneratorUploadService>();
+        services.AddSingleton<ModelUploadService>();
         services.AddTransient<ModelDownloadJob>();
         services.AddHostedService<RegistryCheck>();
 

@@ -23,7 +23,7 @@ public sealed class ModelUploadTests(ITestOutputHelper output) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _app = new NadaAppFactory(settings: new Dictionary<string, string> { ["Models:MaxUploadBytes"] = "8000000" });
+        _app = new NadaAppFactory(settings: new Dictionary<string, string> { ["Models:MaxUploadBytes"] = "16000000" });
         _admin = await _app.AdminAsync();
     }
 
@@ -35,10 +35,11 @@ public sealed class ModelUploadTests(ITestOutputHelper output) : IAsyncLifetime
 
     private string GeneratorsDir => Path.Combine(_app.DataDir, "models", "generators");
 
-    private Task<HttpResponseMessage> UploadAsync(string name, byte[] content, string fileName)
+    private Task<HttpResponseMessage> UploadAsync(string name, byte[] content, string fileName, string? kind = null)
     {
         var form = new MultipartFormDataContent();
         form.Add(new StringContent(name), "name");
+        if (kind is not null) form.Add(new StringContent(kind), "kind");
         var file = new ByteArrayContent(content);
         file.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
         form.Add(file, "file", fileName);
@@ -82,6 +83,39 @@ public sealed class ModelUploadTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ClipModel_IsCheckedKeptAndOffered_AndNonClipFilesAreRefused()
+    {
+        var r = await UploadAsync("up-clip", await File.ReadAllBytesAsync(ParityFiles.File("clip_openai_tiny_vit.pt")), "tiny.pt", "clip");
+        string body = await r.Content.ReadAsStringAsync();
+        Assert.True(r.StatusCode == HttpStatusCode.Created, $"{r.StatusCode} {body}");
+        var result = JsonDocument.Parse(body).RootElement;
+        Assert.Equal("up-clip.pt", result.GetProperty("id").GetString());
+        Assert.Equal("Clip", result.GetProperty("kind").GetString());
+        string kept = Path.Combine(_app.DataDir, "models", "clip", "up-clip.pt");
+        Assert.Equal(await File.ReadAllBytesAsync(ParityFiles.File("clip_openai_tiny_vit.pt")), await File.ReadAllBytesAsync(kept));
+        Assert.Single(_app.Services.GetRequiredService<IModelCatalog>().ClipModels(), c => c.Id == "up-clip.pt");
+        using var user = await _app.NewUserAsync("clipuser");
+        var submit = await user.PostJobAsync(new SubmitJobDto("fake-ffhq-256.pkl", ["up-clip.pt"], "photo", "sketch", 2));
+        Assert.True(submit.StatusCode == HttpStatusCode.Created, await submit.Content.ReadAsStringAsync());
+
+        // A generator is not a CLIP model; a malicious pickle is refused as CLIP too; an unknown kind is refused.
+        var generator = await UploadAsync("not-clip", await File.ReadAllBytesAsync(ParityFiles.File("stylegan2_rosinality.pt")), "gen.pt", "clip");
+        output.WriteLine(await generator.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.BadRequest, generator.StatusCode);
+        Assert.Contains("gen.pt", await generator.Content.ReadAsStringAsync());
+        string marker = Path.Combine(Path.GetTempPath(), "nada-pwned-" + Guid.NewGuid().ToString("N"));
+        var evil = await UploadAsync("evil-clip", MaliciousPickle($"touch {marker}"), "evil.pt", "clip");
+        output.WriteLine(await evil.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.BadRequest, evil.StatusCode);
+        Assert.False(File.Exists(marker), "the pickle's command ran");
+        string clipDir = Path.Combine(_app.DataDir, "models", "clip");
+        Assert.Empty(Directory.EnumerateFiles(clipDir, "not-clip.*").Concat(Directory.EnumerateFiles(clipDir, "evil-clip.*")));
+        var unknownKind = await UploadAsync("x", [1, 2, 3], "x.pt", "vae");
+        Assert.Equal(HttpStatusCode.BadRequest, unknownKind.StatusCode);
+        Assert.Contains("use generator or clip", await unknownKind.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task MaliciousPickle_IsRefused_AndNeverRuns()
     {
         string marker = Path.Combine(Path.GetTempPath(), "nada-pwned-" + Guid.NewGuid().ToString("N"));
@@ -121,7 +155,7 @@ public sealed class ModelUploadTests(ITestOutputHelper output) : IAsyncLifetime
             Assert.Contains("is not allowed", await r.Content.ReadAsStringAsync());
         }
 
-        var big = await UploadAsync("big", new byte[8_000_001], "big.pkl");
+        var big = await UploadAsync("big", new byte[16_000_001], "big.pkl");
         Assert.True(big.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.RequestEntityTooLarge, big.StatusCode.ToString());
         Assert.Contains("limit", await big.Content.ReadAsStringAsync());
         AssertNothingKept("big");
