@@ -113,6 +113,21 @@ public sealed class ModelsPageTests : IAsyncLifetime
     }
 
     [Fact]
+    public void DownloadSelected_QueuesEachTickedModel()
+    {
+        var cut = _ctx.Render<ModelsPage>();
+        Assert.True(cut.Find("#download-selected").HasAttribute("disabled"));
+        Assert.Empty(cut.FindAll("#model-page-present .select-model")); // present models cannot be ticked
+        cut.Find("#model-page-missing .select-model").Change(true);
+        cut.Find("#model-page-sg3 .select-model").Change(true);
+        Assert.Contains("(2)", cut.Find("#download-selected").TextContent);
+        cut.Find("#download-selected").Click();
+        Assert.Equal(["page-missing", "page-sg3"], _jobs.Created.Select(c => (string)c.Job.Args[0]).Order());
+        Assert.Equal("queued", cut.Find("#model-page-missing").GetAttribute("data-state"));
+        Assert.Equal("queued", cut.Find("#model-page-sg3").GetAttribute("data-state"));
+    }
+
+    [Fact]
     public void VerifyButton_ShowsTheResult()
     {
         var cut = _ctx.Render<ModelsPage>();
