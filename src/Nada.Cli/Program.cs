@@ -21,6 +21,9 @@ namespace Nada.Cli
             root.Subcommands.Add(SampleCommand.Create(io));
             root.Subcommands.Add(AdaptCommand.Create(io));
             root.Subcommands.Add(ModelsCommand.Create());
+            root.Subcommands.Add(InvertCommand.Create(io));
+            root.Subcommands.Add(EditCommand.Create(io));
+            root.Subcommands.Add(BlendCommand.Create(io));
             return root.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
         }
     }

@@ -78,6 +78,18 @@ public static class StyleImageLoader
         if (pixels > MaxDecodePixels)
             scale = (float)Math.Sqrt((double)MaxDecodePixels / pixels);
         var dims = scale < 1f ? codec.GetScaledDimensions(scale) : info.Size;
+        if ((long)dims.Width * dims.Height > MaxDecodePixels)
+        {
+            // Skia cannot scale this codec (PNG): stream rows and box-average instead of decoding at full size.
+            // Average blocks as large as keeps at least twice the output size on the shorter side.
+            int factor = Math.Max((int)Math.Ceiling(Math.Sqrt((double)pixels / MaxDecodePixels)), Math.Min(info.Width, info.Height) / (2 * size));
+            using var averaged = PngRowDecoder.DecodeAveraged(path, factor);
+            if (averaged is not null)
+            {
+                using var orientedAveraged = ApplyOrientation(averaged, codec.EncodedOrigin);
+                return CropResize(orientedAveraged, size);
+            }
+        }
         var decodeInfo = new SKImageInfo(dims.Width, dims.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         using var decoded = new SKBitmap(decodeInfo);
         var result = codec.GetPixels(decodeInfo, decoded.GetPixels());

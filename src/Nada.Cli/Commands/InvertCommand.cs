@@ -1,0 +1,78 @@
+using System.CommandLine;
+using System.Globalization;
+using Nada.Core.Adaptation;
+using Nada.Core.Editing;
+
+namespace Nada.Cli.Commands;
+
+/// <summary><c>nada invert --generator FILE --photo IMG --out DIR [--steps N] [--space w|wplus] [--clip FILE[:w]...]</c>: project a photo into a generator.</summary>
+public static class InvertCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create(CliOutput io)
+    {
+        var generator = new Option<string>("--generator", "-g") { Description = "Generator file (any supported format)", Required = true };
+        var photo = new Option<string>("--photo") { Description = "Photo to invert (PNG, JPEG, WebP, GIF, BMP)", Required = true };
+        var outDir = new Option<string>("--out", "-o") { Description = "Output folder (latent.safetensors, reconstruction.png, strip.png, inversion.json)", Required = true };
+        var steps = new Option<int>("--steps") { Description = "Optimisation steps", DefaultValueFactory = _ => new InversionOptions().Steps };
+        var space = new Option<string>("--space") { Description = "Latent space: w or wplus", DefaultValueFactory = _ => "wplus" };
+        space.AcceptOnlyFromAmong("w", "wplus");
+        var lr = new Option<double?>("--lr") { Description = "Peak learning rate" };
+        var clip = new Option<string[]>("--clip") { Description = "Optional CLIP file(s), FILE[:WEIGHT], for a perceptual term", AllowMultipleArgumentsPerToken = true };
+        var command = new Command("invert", "Find the latent of a generator that reproduces a photo") { generator, photo, outDir, steps, space, lr, clip };
+        command.SetAction((parse, ct) => Task.FromResult(io.Run(() =>
+        {
+            var defaults = new InversionOptions();
+            var request = new InversionRequest
+            {
+                GeneratorPath = parse.GetValue(generator)!,
+                PhotoPath = parse.GetValue(photo)!,
+                OutputDirectory = parse.GetValue(outDir)!,
+                ClipModels = (parse.GetValue(clip) ?? []).Select(ClipSpec.Parse).ToList(),
+                Options = defaults with
+                {
+                    Steps = parse.GetValue(steps),
+                    Space = parse.GetValue(space) == "w" ? LatentSpace.W : LatentSpace.WPlus,
+                    LearningRate = parse.GetValue(lr) ?? defaults.LearningRate,
+                },
+            };
+            try
+            {
+                var result = EditRunner.Invert(request, new ConsoleEditProgress(io.Out, request.Options.PreviewEvery), ct);
+                io.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"inverted: mse {result.StartMse:F5} -> {result.FinalMse:F5}; latent {result.LatentFile}, image {result.ImagePng}"));
+                return 0;
+            }
+            catch (OperationCanceledException)
+            {
+                io.Err.WriteLine("cancelled");
+                return 130;
+            }
+        })));
+        return command;
+    }
+}
+
+/// <summary>Parses <c>FILE[:WEIGHT]</c> CLIP arguments.</summary>
+internal static class ClipSpec
+{
+    public static ClipModelChoice Parse(string spec)
+    {
+        int colon = spec.LastIndexOf(':');
+        if (colon > 0 && float.TryParse(spec[(colon + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out var weight))
+            return new ClipModelChoice(spec[..colon], weight);
+        return new ClipModelChoice(spec, 1f);
+    }
+}
+
+/// <summary>Prints one line per reported step (every <c>every</c> steps and the last).</summary>
+internal sealed class ConsoleEditProgress(TextWriter output, int every) : IEditProgress
+{
+    public void Report(EditProgress p)
+    {
+        if (p.Step % every != 0 && p.Step != p.TotalSteps) return;
+        var losses = string.Join(" ", p.Losses.Select(kv => $"{kv.Key} {kv.Value.ToString("F4", CultureInfo.InvariantCulture)}"));
+        var score = p.ClipScore is { } s ? $" clip {s.ToString("F4", CultureInfo.InvariantCulture)}" : "";
+        output.WriteLine($"step {p.Step}/{p.TotalSteps} {losses}{score} lr {p.LearningRate.ToString("G3", CultureInfo.InvariantCulture)}");
+    }
+}
