@@ -22,6 +22,7 @@ public static class NadaWebPipeline
         app.MapJobsApi();
         app.MapDomainsApi();
         app.MapFiles();
+        app.MapEditsApi();
         app.MapHub<ProgressHub>("/hubs/progress");
         app.MapHangfireDashboard("/hangfire", new DashboardOptions
         {
