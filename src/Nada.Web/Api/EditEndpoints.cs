@@ -88,12 +88,12 @@ public static class EditEndpoints
         edits.MapGet("/{id:guid}", async (Guid id, HttpContext http, EditService service, EditResults results) =>
             await service.GetAsync(http.User, id, http.RequestAborted) is { } job ? Results.Ok(Summary(job, results)) : Results.NotFound());
 
-        // Render the latent with its own generator (no domainIds) or blended with gallery domains at alpha.
-        edits.MapGet("/{id:guid}/render", async (Guid id, float? alpha, [FromQuery] Guid[]? domainIds, HttpContext http, EditService service) =>
+        // Render the latent with its own generator, with one domain (?on=), or blended with gallery domains at alpha.
+        edits.MapGet("/{id:guid}/render", async (Guid id, float? alpha, [FromQuery] Guid[]? domainIds, Guid? on, HttpContext http, EditService service) =>
         {
             try
             {
-                var png = await service.RenderAsync(http.User, id, domainIds ?? [], alpha ?? 1f, http.RequestAborted);
+                var png = await service.RenderAsync(http.User, id, domainIds ?? [], alpha ?? 1f, on, http.RequestAborted);
                 return png is null ? Results.NotFound() : Results.File(png, "image/png");
             }
             catch (Exception e) when (e is LatentMismatchException or ArgumentException or InvalidDataException)

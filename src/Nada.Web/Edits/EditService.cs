@@ -158,11 +158,12 @@ public sealed class EditService(
 
     /// <summary>
     /// PNG of a finished job's latent blended between its generator and the given domains at <paramref name="alpha"/>,
-    /// or rendered by its own generator when no domain is given. Null when the job or a domain is not visible.
+    /// or rendered by one generator when no domain is given: the domain <paramref name="on"/> (the latent may be of its
+    /// base model), else the job's own generator. Null when the job or a domain is not visible.
     /// </summary>
     /// <exception cref="Nada.Core.Editing.LatentMismatchException">The latent belongs to another generator.</exception>
     /// <exception cref="ArgumentException">Alpha out of [0, 1], or generators that cannot be blended.</exception>
-    public async Task<byte[]?> RenderAsync(ClaimsPrincipal user, Guid jobId, IReadOnlyList<Guid> domainIds, float alpha, CancellationToken ct = default)
+    public async Task<byte[]?> RenderAsync(ClaimsPrincipal user, Guid jobId, IReadOnlyList<Guid> domainIds, float alpha, Guid? on = null, CancellationToken ct = default)
     {
         if (!float.IsFinite(alpha) || alpha < 0 || alpha > 1) throw new ArgumentException($"The strength must be between 0 and 1, got {alpha}.");
         var job = await GetAsync(user, jobId, ct);
@@ -186,6 +187,12 @@ public sealed class EditService(
             domainFiles.Add(domains.FilePath(d.GeneratorFile));
         }
         var latent = results.LatentFile(jobId);
+        if (on is { } onId)
+        {
+            if (await domains.GetAsync(user, onId, ct) is not { } target) return null;
+            var basePath = catalog.Generators().FirstOrDefault(g => g.Id == target.BaseModel)?.Path;
+            return renderer.RenderPng(domains.FilePath(target.GeneratorFile), latent, basePath);
+        }
         // Inline on the request thread: the renderer serialises calls and keeps the last blend loaded.
         return domainFiles.Count == 0 ? renderer.RenderPng(source, latent) : renderer.BlendPng(source, domainFiles, latent, alpha);
     }

@@ -18,9 +18,12 @@ public interface IEditEngine
 /// <summary>Renders a stored latent, alone or with a blend of its source generator and adapted domains.</summary>
 public interface ILatentRenderer
 {
-    /// <summary>PNG of the latent rendered by one generator.</summary>
+    /// <summary>
+    /// PNG of the latent rendered by one generator; a latent of <paramref name="baseGeneratorPath"/> (the generator a
+    /// domain was adapted from) is accepted too.
+    /// </summary>
     /// <exception cref="LatentMismatchException">The latent belongs to another generator.</exception>
-    byte[] RenderPng(string generatorPath, string latentPath);
+    byte[] RenderPng(string generatorPath, string latentPath, string? baseGeneratorPath = null);
 
     /// <summary>
     /// PNG of the latent rendered by (1 - alpha) * source + alpha * domain, one image per domain side by side

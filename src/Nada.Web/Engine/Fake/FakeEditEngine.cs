@@ -75,7 +75,7 @@ public sealed record FakeLatent(int Seed, float Hue)
 public sealed class FakeLatentRenderer : ILatentRenderer
 {
     /// <inheritdoc />
-    public byte[] RenderPng(string generatorPath, string latentPath)
+    public byte[] RenderPng(string generatorPath, string latentPath, string? baseGeneratorPath = null)
     {
         var latent = FakeLatent.Read(latentPath) ?? throw new LatentMismatchException($"'{latentPath}' is not a latent of the fake engine.");
         return FakeImages.SamplePng(latent.Seed, HueOf(generatorPath), 1);

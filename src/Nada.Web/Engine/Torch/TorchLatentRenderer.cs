@@ -18,13 +18,19 @@ public sealed class TorchLatentRenderer : ILatentRenderer, IDisposable
     private (string Key, BlendSession Session)? _blend;
 
     /// <inheritdoc />
-    public byte[] RenderPng(string generatorPath, string latentPath)
+    public byte[] RenderPng(string generatorPath, string latentPath, string? baseGeneratorPath = null)
     {
         lock (_gate)
         {
             using var generator = GeneratorLoader.LoadGenerator(generatorPath).ToDevice(EngineDevice.Default);
             var identity = GeneratorIdentity.Of(generator, Path.GetFileName(generatorPath));
-            var latent = LatentFile.LoadFor(latentPath, identity);
+            var accepted = new List<GeneratorIdentity>();
+            if (baseGeneratorPath is not null)
+            {
+                using var baseGenerator = GeneratorLoader.LoadGenerator(baseGeneratorPath);
+                accepted.Add(GeneratorIdentity.Of(baseGenerator, Path.GetFileName(baseGeneratorPath)));
+            }
+            var latent = LatentFile.LoadFor(latentPath, identity, [.. accepted]);
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             using var w = latent.WPlus;
