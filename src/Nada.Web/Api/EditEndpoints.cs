@@ -89,7 +89,7 @@ public static class EditEndpoints
             await service.GetAsync(http.User, id, http.RequestAborted) is { } job ? Results.Ok(Summary(job, results)) : Results.NotFound());
 
         // Render the latent with its own generator, with one domain (?on=), or blended with gallery domains at alpha.
-        edits.MapGet("/{id:guid}/render", async (Guid id, float? alpha, [FromQuery] Guid[]? domainIds, Guid? on, HttpContext http, EditService service) =>
+        edits.MapGet("/{id:guid}/render", async (Guid id, float? alpha, [FromQuery] Guid[]? domainIds, Guid? on, HttpContext http, EditService service, EditResults results) =>
         {
             try
             {
@@ -98,7 +98,7 @@ public static class EditEndpoints
             }
             catch (Exception e) when (e is LatentMismatchException or ArgumentException or InvalidDataException)
             {
-                return Results.BadRequest(new { error = e.Message });
+                return Results.BadRequest(new { error = results.ForUser(e.Message) });
             }
         }).RequireRateLimiting(Hosting.NadaWebServices.SamplingPolicy);
 

@@ -114,7 +114,7 @@ public sealed class EditJob(
         catch (Exception e)
         {
             logger.LogError(e, "Edit job {JobId} failed", jobId);
-            MarkFinished(db, job, JobStatus.Failed, e.Message);
+            MarkFinished(db, job, JobStatus.Failed, results.ForUser(e.Message));
             throw;
         }
         finally

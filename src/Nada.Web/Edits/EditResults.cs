@@ -44,6 +44,11 @@ public sealed class EditResults(DataPaths paths)
         System.IO.File.WriteAllText(Path.Combine(Dir(jobId), "scores.json"), JsonSerializer.Serialize(scores));
     }
 
+    /// <summary>An engine message for the user: files named relative to the data and models folders, not by server path.</summary>
+    public string ForUser(string message) => message
+        .Replace(paths.ModelsDir + Path.DirectorySeparatorChar, "models/")
+        .Replace(paths.DataDir + Path.DirectorySeparatorChar, "");
+
     /// <summary>The saved scores, or null.</summary>
     public EditScores? Scores(Guid jobId)
     {

@@ -188,6 +188,7 @@ public sealed class TorchEditFlowTests(TorchEditApp fixture) : IClassFixture<Tor
         Assert.Contains("was made with generator", mismatch.Error);
         Assert.Contains(TorchEditApp.Generator, mismatch.Error);
         Assert.Contains("generator.safetensors", mismatch.Error);
+        Assert.DoesNotContain(App.DataDir, mismatch.Error);   // no server paths in messages
     }
 
     [Fact]
