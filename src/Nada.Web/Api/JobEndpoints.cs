@@ -67,9 +67,8 @@ public static class JobEndpoints
         {
             var job = await service.GetAsync(http.User, id, http.RequestAborted);
             if (job is null) return Results.NotFound();
-            var spec = JsonSerializer.Deserialize<JobSpec>(job.SpecJson)!;
             var snapshot = store.Get(id, job.Status) with { Status = job.Status, Error = job.Error, DomainId = job.DomainId };
-            return Results.Ok(JobProgressDto.From(snapshot, job.Title, spec.Iterations, await service.QueuePositionAsync(id, http.RequestAborted)));
+            return Results.Ok(JobProgressDto.From(snapshot, job.Title, Edits.JobSpecs.TotalSteps(job), await service.QueuePositionAsync(id, http.RequestAborted)));
         });
 
         jobs.MapPost("/{id:guid}/cancel", async (Guid id, HttpContext http, JobService service) =>

@@ -10,15 +10,30 @@ public enum JobStatus
     Cancelled,
 }
 
-/// <summary>One adaptation job: who asked, what, and how it went.</summary>
+/// <summary>What a job does.</summary>
+public enum JobKind
+{
+    /// <summary>Adapt a generator to a new domain (<see cref="Jobs.JobSpec"/>).</summary>
+    Adaptation,
+    /// <summary>Optimise one latent toward a text (<see cref="Edits.EditSpec"/>).</summary>
+    LatentEdit,
+    /// <summary>Invert an uploaded photo into a latent (<see cref="Edits.EditSpec"/>).</summary>
+    PhotoInvert,
+}
+
+/// <summary>One job: who asked, what, and how it went.</summary>
 public sealed class JobRecord
 {
     public Guid Id { get; set; }
+
+    /// <summary>What the job does; decides the shape of <see cref="SpecJson"/>.</summary>
+    public JobKind Kind { get; set; }
+
     public required string OwnerId { get; set; }
     public AppUser? Owner { get; set; }
     public JobStatus Status { get; set; }
 
-    /// <summary>The submitted form (<see cref="Jobs.JobSpec"/>) as JSON.</summary>
+    /// <summary>The submitted form (<see cref="Jobs.JobSpec"/>, or <see cref="Edits.EditSpec"/> for edits) as JSON.</summary>
     public required string SpecJson { get; set; }
 
     /// <summary>Short description for lists: "photo -> sketch".</summary>

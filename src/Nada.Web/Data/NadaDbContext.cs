@@ -17,6 +17,7 @@ public sealed class NadaDbContext(DbContextOptions<NadaDbContext> options) : Ide
             e.HasIndex(j => new { j.OwnerId, j.Status });
             e.HasIndex(j => j.CreatedAt);
             e.Property(j => j.Status).HasConversion<string>();
+            e.Property(j => j.Kind).HasConversion<string>().HasMaxLength(16).HasDefaultValueSql("'Adaptation'");
             // SQLite cannot order by DateTimeOffset; store UTC ticks.
             e.Property(j => j.CreatedAt).HasConversion(v => v.UtcTicks, v => new DateTimeOffset(v, TimeSpan.Zero));
             e.HasOne(j => j.Owner).WithMany().HasForeignKey(j => j.OwnerId);

@@ -24,6 +24,7 @@ public static class NadaWebPipeline
         app.MapDomainsApi();
         app.MapFiles();
         app.MapModelAdminApi();
+        app.MapEditsApi();
         app.MapHub<ProgressHub>("/hubs/progress");
         app.MapHangfireDashboard("/hangfire", new DashboardOptions
         {

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Options;
 using MudBlazor.Services;
 using Nada.Web.Data;
 using Nada.Web.Domains;
+using Nada.Web.Edits;
 using Nada.Web.Engine;
 using Nada.Web.Engine.Fake;
 using Nada.Web.Engine.Torch;
@@ -85,10 +86,14 @@ public static class NadaWebServices
                 services.AddSingleton<FakeAdaptationEngine>();
                 services.AddSingleton<IAdaptationEngine>(sp => sp.GetRequiredService<FakeAdaptationEngine>());
                 services.AddSingleton<IDomainSampler, FakeDomainSampler>();
+                services.AddSingleton<IEditEngine, FakeEditEngine>();
+                services.AddSingleton<ILatentRenderer, FakeLatentRenderer>();
                 break;
             case "torch":
                 services.AddSingleton<IAdaptationEngine, TorchAdaptationEngine>();
                 services.AddSingleton<IDomainSampler, TorchDomainSampler>();
+                services.AddSingleton<IEditEngine, TorchEditEngine>();
+                services.AddSingleton<ILatentRenderer, TorchLatentRenderer>();
                 break;
             default:
                 throw new InvalidOperationException($"Engine:Kind is '{engine.Kind}'; use fake or torch.");
@@ -104,6 +109,7 @@ public static class NadaWebServices
         services.AddScoped<JobService>();
         services.AddScoped<DomainService>();
         services.AddTransient<AdaptationJob>();
+        services.AddEditing();
         services.AddNadaJobs(config);
 
         services.AddRateLimiter(o =>

@@ -30,8 +30,21 @@ public sealed class JobService(
     IOptions<LimitsOptions> limits,
     TimeProvider clock)
 {
-    // Serialises limit checks and inserts so concurrent submissions cannot slip past the limits.
-    private static readonly SemaphoreSlim SubmitLock = new(1, 1);
+    /// <summary>Serialises limit checks and inserts (of every job kind) so concurrent submissions cannot slip past the limits.</summary>
+    internal static readonly SemaphoreSlim SubmitLock = new(1, 1);
+
+    /// <summary>The queue-limit or rate-limit message for a user about to submit, or null when allowed. Call under <see cref="SubmitLock"/>.</summary>
+    internal static async Task<string?> LimitErrorAsync(NadaDbContext db, string userId, LimitsOptions l, DateTimeOffset now, CancellationToken ct)
+    {
+        var active = await db.Jobs.CountAsync(j => j.OwnerId == userId && (j.Status == JobStatus.Queued || j.Status == JobStatus.Running), ct);
+        if (active >= l.MaxQueuedPerUser)
+            return $"You already have {active} jobs queued or running (the limit is {l.MaxQueuedPerUser}). Wait for one to finish or cancel one.";
+        var since = now.AddMinutes(-1);
+        var recent = await db.Jobs.CountAsync(j => j.OwnerId == userId && j.CreatedAt > since, ct);
+        if (recent >= l.SubmissionsPerMinute)
+            return $"You submitted {recent} jobs in the last minute (the limit is {l.SubmissionsPerMinute}). Try again in a minute.";
+        return null;
+    }
 
     /// <summary>Validates, applies the per-user limits, sanitises uploads, records and enqueues a job.</summary>
     public async Task<SubmitResult> SubmitAsync(ClaimsPrincipal user, SubmitInput input, CancellationToken ct = default)
@@ -53,21 +66,9 @@ public sealed class JobService(
         try
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
-            var l = limits.Value;
             var now = clock.GetUtcNow();
-            var active = await db.Jobs.CountAsync(j => j.OwnerId == userId && (j.Status == JobStatus.Queued || j.Status == JobStatus.Running), ct);
-            if (active >= l.MaxQueuedPerUser)
-                return new SubmitResult(null, new Dictionary<string, string>
-                {
-                    [""] = $"You already have {active} jobs queued or running (the limit is {l.MaxQueuedPerUser}). Wait for one to finish or cancel one.",
-                }, TooMany: true);
-            var since = now.AddMinutes(-1);
-            var recent = await db.Jobs.CountAsync(j => j.OwnerId == userId && j.CreatedAt > since, ct);
-            if (recent >= l.SubmissionsPerMinute)
-                return new SubmitResult(null, new Dictionary<string, string>
-                {
-                    [""] = $"You submitted {recent} jobs in the last minute (the limit is {l.SubmissionsPerMinute}). Try again in a minute.",
-                }, TooMany: true);
+            if (await LimitErrorAsync(db, userId, limits.Value, now, ct) is { } tooMany)
+                return new SubmitResult(null, new Dictionary<string, string> { [""] = tooMany }, TooMany: true);
 
             var uploadDir = paths.UploadDir(jobId);
             var styleFiles = new List<string>();
@@ -101,7 +102,7 @@ public sealed class JobService(
             db.Jobs.Add(job);
             await db.SaveChangesAsync(ct);
             store.SetStatus(jobId, JobStatus.Queued);
-            job.HangfireId = Enqueue(jobId);
+            job.HangfireId = Enqueue(hangfire, job);
             await db.SaveChangesAsync(ct);
             return new SubmitResult(jobId, errors);
         }
@@ -186,7 +187,7 @@ public sealed class JobService(
         job.CreatedAt = clock.GetUtcNow();
         await db.SaveChangesAsync(ct);
         store.SetStatus(jobId, JobStatus.Queued);
-        job.HangfireId = Enqueue(jobId);
+        job.HangfireId = Enqueue(hangfire, job);
         await db.SaveChangesAsync(ct);
         return true;
     }
@@ -207,6 +208,12 @@ public sealed class JobService(
         return true;
     }
 
-    private string Enqueue(Guid jobId) =>
-        hangfire.Create<AdaptationJob>(j => j.Run(jobId, CancellationToken.None), new EnqueuedState("gpu"));
+    /// <summary>Puts a job on the gpu queue, as the Hangfire job of its kind; returns the Hangfire id.</summary>
+    internal static string Enqueue(IBackgroundJobClient hangfire, JobRecord job)
+    {
+        var jobId = job.Id;
+        return job.Kind == JobKind.Adaptation
+            ? hangfire.Create<AdaptationJob>(j => j.Run(jobId, CancellationToken.None), new EnqueuedState("gpu"))
+            : hangfire.Create<Edits.EditJob>(j => j.Run(jobId, CancellationToken.None), new EnqueuedState("gpu"));
+    }
 }

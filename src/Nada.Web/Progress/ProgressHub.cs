@@ -34,7 +34,7 @@ public sealed class ProgressHub(JobService jobs, DomainService domains, Progress
         Guid? domainId = null;
         if (job is not null)
         {
-            (title, total, status) = Describe(job.SpecJson, job.Status);
+            (title, total, status) = (job.Title, Edits.JobSpecs.TotalSteps(job), job.Status);
             (error, domainId) = (job.Error, job.DomainId);
         }
         else if (await domains.TokenOpensJobAsync(jobId, shareToken) && await jobs.StatusAsync(jobId) is { } s)
@@ -54,10 +54,4 @@ public sealed class ProgressHub(JobService jobs, DomainService domains, Progress
 
     /// <summary>Leaves a job's group.</summary>
     public Task LeaveJob(Guid jobId) => Groups.RemoveFromGroupAsync(Context.ConnectionId, Group(jobId));
-
-    private static (string Title, int Total, JobStatus Status) Describe(string specJson, JobStatus status)
-    {
-        var spec = JsonSerializer.Deserialize<JobSpec>(specJson)!;
-        return (spec.Title, spec.Iterations, status);
-    }
 }

@@ -1,0 +1,158 @@
+using System.ComponentModel;
+using System.Text.Json;
+using Hangfire;
+using Microsoft.EntityFrameworkCore;
+using Nada.Core.Adaptation;
+using Nada.Core.Editing;
+using Nada.Web.Data;
+using Nada.Web.Engine;
+using Nada.Web.Jobs;
+using Nada.Web.Options;
+using Nada.Web.Progress;
+
+namespace Nada.Web.Edits;
+
+/// <summary>
+/// The Hangfire job that runs one latent edit or photo inversion on the engine, synchronously on the worker
+/// thread, and keeps its latent, image and before/after strip in the job's result folder.
+/// </summary>
+public sealed class EditJob(
+    IDbContextFactory<NadaDbContext> dbFactory,
+    IEditEngine engine,
+    IModelCatalog catalog,
+    ProgressStore store,
+    RunningJobs running,
+    DataPaths paths,
+    EditResults results,
+    ILogger<EditJob> logger)
+{
+    /// <summary>Runs job <paramref name="jobId"/>. Hangfire fires <paramref name="cancellationToken"/> on delete and shutdown.</summary>
+    [Queue("gpu")]
+    [AutomaticRetry(Attempts = 0)]
+    [DisplayName("Edit job {0}")]
+    public void Run(Guid jobId, CancellationToken cancellationToken)
+    {
+        if (running.IsRunningHere(jobId)) return;
+        using var db = dbFactory.CreateDbContext();
+        var job = db.Jobs.SingleOrDefault(j => j.Id == jobId);
+        if (job is null || job.Status is JobStatus.Succeeded or JobStatus.Cancelled or JobStatus.Failed) return;
+        if (job.CancelRequested)
+        {
+            MarkFinished(db, job, JobStatus.Cancelled, null);
+            return;
+        }
+        var now = DateTimeOffset.UtcNow;
+        var claimed = db.Jobs
+            .Where(j => j.Id == jobId && !j.CancelRequested && (j.Status == JobStatus.Queued || j.Status == JobStatus.Running))
+            .ExecuteUpdate(u => u
+                .SetProperty(j => j.Status, JobStatus.Running)
+                .SetProperty(j => j.StartedAt, j => j.StartedAt ?? now)
+                .SetProperty(j => j.Attempts, j => j.Attempts + 1));
+        db.Entry(job).Reload();
+        if (claimed == 0)
+        {
+            if (job.Status is JobStatus.Queued or JobStatus.Running) MarkFinished(db, job, JobStatus.Cancelled, null);
+            return;
+        }
+        store.SetStatus(jobId, JobStatus.Running);
+        var spec = JsonSerializer.Deserialize<EditSpec>(job.SpecJson)!;
+
+        var cts = running.Start(jobId, cancellationToken);
+        if (db.Jobs.AsNoTracking().Any(j => j.Id == jobId && j.CancelRequested)) cts.Cancel();
+        try
+        {
+            var reporter = new EditProgressReporter(store, jobId);
+            var (generator, baseGenerator) = GeneratorPaths(db, spec);
+            var clips = ClipChoices(spec);
+            var outDir = results.Dir(jobId);
+            if (Directory.Exists(outDir)) Directory.Delete(outDir, recursive: true);   // a rerun after a restart starts over
+            if (job.Kind == JobKind.PhotoInvert)
+            {
+                var r = engine.Invert(new InversionRequest
+                {
+                    GeneratorPath = generator,
+                    PhotoPath = paths.ResolveData(spec.Photo!),
+                    OutputDirectory = outDir,
+                    ClipModels = clips,
+                    Options = new InversionOptions { Steps = spec.Steps, LearningRate = spec.LearningRate, PreviewEvery = spec.PreviewEvery },
+                }, reporter, cts.Token);
+                results.Record(jobId, r.ImagePng, new EditScores(r.StartMse, r.FinalMse));
+            }
+            else
+            {
+                var start = spec.Source switch
+                {
+                    EditSource.Seed => new EditStart(Seed: spec.Seed ?? 0),
+                    EditSource.Latent => new EditStart(LatentPath: results.LatentFile(spec.LatentJobId!.Value)),
+                    _ => new EditStart(PhotoPath: paths.ResolveData(spec.Photo!)),
+                };
+                var r = engine.Edit(new EditRequest
+                {
+                    GeneratorPath = generator,
+                    BaseGeneratorPath = baseGenerator,
+                    ClipModels = clips,
+                    Text = spec.Text,
+                    Start = start,
+                    OutputDirectory = outDir,
+                    Options = new LatentOptimizationOptions { Steps = spec.Steps, LearningRate = spec.LearningRate, L2Weight = spec.L2Weight, PreviewEvery = spec.PreviewEvery },
+                    Inversion = new InversionOptions { Steps = spec.InversionSteps, PreviewEvery = spec.PreviewEvery },
+                }, reporter, cts.Token);
+                results.Record(jobId, r.ImagePng, new EditScores(r.StartScore, r.FinalScore));
+            }
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+            db.Entry(job).Reload();
+            if (job.CancelRequested || !cancellationToken.IsCancellationRequested)
+            {
+                MarkFinished(db, job, JobStatus.Cancelled, null);
+                return;
+            }
+            logger.LogInformation("Edit job {JobId} interrupted by shutdown; it starts over on the next start", jobId);
+            throw;
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Edit job {JobId} failed", jobId);
+            MarkFinished(db, job, JobStatus.Failed, results.ForUser(e.Message));
+            throw;
+        }
+        finally
+        {
+            running.Finish(jobId, cts);
+        }
+        MarkFinished(db, job, JobStatus.Succeeded, null);
+    }
+
+    private (string Generator, string? Base) GeneratorPaths(NadaDbContext db, EditSpec spec)
+    {
+        if (spec.DomainId is { } domainId)
+        {
+            var domain = db.Domains.AsNoTracking().SingleOrDefault(d => d.Id == domainId)
+                ?? throw new InvalidOperationException("The gallery domain of this edit was deleted.");
+            var basePath = catalog.Generators().FirstOrDefault(g => g.Id == domain.BaseModel)?.Path;
+            return (paths.ResolveData(domain.GeneratorFile), basePath);
+        }
+        var model = catalog.Generators().FirstOrDefault(g => g.Id == spec.Generator)
+            ?? throw new InvalidOperationException($"The base generator '{spec.Generator}' is no longer in the models folder.");
+        return (model.Path, null);
+    }
+
+    private List<ClipModelChoice> ClipChoices(EditSpec spec) =>
+        spec.ClipModels.Select((id, i) =>
+        {
+            var m = catalog.ClipModels().FirstOrDefault(c => c.Id == id)
+                ?? throw new InvalidOperationException($"The CLIP model '{id}' is no longer in the models folder.");
+            return new ClipModelChoice(m.Path, spec.ClipWeights.Count > i ? spec.ClipWeights[i] : 1f);
+        }).ToList();
+
+    private void MarkFinished(NadaDbContext db, JobRecord job, JobStatus status, string? error)
+    {
+        job.Status = status;
+        job.Error = error;
+        job.FinishedAt = DateTimeOffset.UtcNow;
+        db.SaveChanges();
+        store.SetStatus(job.Id, status, error);
+        logger.LogInformation("Edit job {JobId} {Status}", job.Id, status);
+    }
+}

@@ -1,0 +1,171 @@
+using Microsoft.Playwright;
+using Nada.Web.Tests.Infrastructure;
+using Nada.Web.Tests.Integration;
+
+namespace Nada.Web.Tests.Browser;
+
+/// <summary>
+/// A person in Debian's Chromium edits an image by text with the real engine on the tiny networks: signs up, opens
+/// /edit, submits, watches the live image and sees the result. Screenshots go to the artefact folder (edit-*.png).
+/// </summary>
+public sealed class EditBrowserTests(TorchEditApp fixture) : IClassFixture<TorchEditApp>, IDisposable
+{
+    private IPlaywright? _playwright;
+
+    public void Dispose() => _playwright?.Dispose();
+
+    [Fact]
+    public async Task SignUp_EditBySeed_WatchLive_SeeResult()
+    {
+        var shots = TestPaths.Artifacts();
+        await using var browser = await LaunchChromiumAsync();
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.App.BaseAddress.ToString(), ViewportSize = new() { Width = 1280, Height = 900 } });
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(30_000);
+        try
+        {
+            var email = $"editor-{Guid.NewGuid():N}@nada.test";
+            await page.GotoAsync("/account/register");
+            await page.FillAsync("#email", email);
+            await page.FillAsync("#password", "User-pass-1");
+            await page.FillAsync("#confirm", "User-pass-1");
+            await page.ClickAsync("#sign-up");
+            await page.WaitForURLAsync("**/submit", UrlCommitted);
+
+            await page.GotoAsync("/edit");
+            await WaitForInteractiveAsync(page);
+            await Assertions.Expect(page.Locator("#no-edits")).ToBeVisibleAsync();
+            // An empty text is a form error.
+            await page.ClickAsync("#submit-edit");
+            await Assertions.Expect(page.GetByText("Describe the image you want")).ToBeVisibleAsync();
+            await Input(page, "#edit-text").FillAsync("a smiling face");
+            await Input(page, "#edit-steps").FillAsync("30");
+            await Input(page, "#edit-steps").PressAsync("Tab");
+            await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "edit-01-form.png"), FullPage = true });
+            await page.ClickAsync("#submit-edit");
+            await page.WaitForURLAsync("**/jobs/*", UrlCommitted);
+
+            // The live image appears and is a real image; the score is charted.
+            await page.WaitForFunctionAsync("() => { const i = document.querySelector('#preview-image'); return i && i.complete && i.naturalWidth > 0; }");
+            await Assertions.Expect(page.GetByText("Latest image")).ToBeVisibleAsync();
+            await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "edit-02-live.png"), FullPage = true });
+
+            // The result: before/after strip and the edited image, with downloads.
+            await page.WaitForFunctionAsync("() => { const i = document.querySelector('#edit-result-image'); return i && i.complete && i.naturalWidth > 0; }",
+                null, new() { Timeout = 60_000 });
+            await page.WaitForFunctionAsync("() => { const i = document.querySelector('#edit-strip'); return i && i.complete && i.naturalWidth > 0; }");
+            Assert.Equal("Succeeded", await page.Locator("#job-live").GetAttributeAsync("data-status"));
+            await Assertions.Expect(page.Locator("#edit-scores")).ToContainTextAsync("CLIP score");
+            await Assertions.Expect(page.Locator("#loss-chart svg").First).ToBeVisibleAsync();
+            await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "edit-03-result.png"), FullPage = true });
+
+            // My edits lists it.
+            await page.GotoAsync("/edit");
+            await Assertions.Expect(page.Locator(".edit-row")).ToHaveCountAsync(1);
+            await Assertions.Expect(page.Locator(".edit-row")).ToContainTextAsync("edit: a smiling face");
+            await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "edit-04-my-edits.png"), FullPage = true });
+        }
+        catch
+        {
+            await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "edit-failure.png"), FullPage = true });
+            await File.WriteAllTextAsync(Path.Combine(shots, "edit-failure.html"), $"<!-- {page.Url} -->\n" + await page.ContentAsync());
+            throw;
+        }
+    }
+
+    [Fact]
+    public async Task Photo_Invert_ThenBlendWithADomain_BySlider()
+    {
+        var shots = TestPaths.Artifacts();
+        await using var browser = await LaunchChromiumAsync();
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.App.BaseAddress.ToString(), ViewportSize = new() { Width = 1280, Height = 900 } });
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(30_000);
+        var uploads = TestPaths.NewTempDir("photo");
+        try
+        {
+            await page.GotoAsync("/account/register");
+            await page.FillAsync("#email", $"photo-{Guid.NewGuid():N}@nada.test");
+            await page.FillAsync("#password", "User-pass-1");
+            await page.FillAsync("#confirm", "User-pass-1");
+            await page.ClickAsync("#sign-up");
+            await page.WaitForURLAsync("**/submit", UrlCommitted);
+            // A gallery domain of the same base model (a short adaptation, through the API with this browser's cookies).
+            var adapt = await page.APIRequest.PostAsync("/api/jobs", new()
+            {
+                DataObject = new { generator = TorchEditApp.Generator, clipModels = new[] { TorchEditApp.Clip }, sourceText = "photo", targetText = "sketch", iterations = 3,
+                    options = new { sampleEvery = 3, checkpointEvery = 3, previewSamples = 1 } },
+            });
+            Assert.Equal(201, adapt.Status);
+            var adaptId = (await adapt.JsonAsync())!.Value.GetProperty("id").GetGuid();
+
+            await page.GotoAsync("/photo");
+            await WaitForInteractiveAsync(page);
+            var photo = Path.Combine(uploads, "me.png");
+            await File.WriteAllBytesAsync(photo, TestImages.Png(48, 48));
+            await page.SetInputFilesAsync("#photo-file", photo);
+            await Input(page, "#photo-steps").FillAsync("10");
+            await Input(page, "#photo-steps").PressAsync("Tab");
+            await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "edit-05-photo-upload.png"), FullPage = true });
+            await page.ClickAsync("#submit-photo");
+            await page.WaitForURLAsync("**/jobs/*", UrlCommitted);
+            await Assertions.Expect(page.Locator("#blend-link")).ToBeVisibleAsync(new() { Timeout = 60_000 });
+            await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "edit-06-photo-inverted.png"), FullPage = true });
+
+            for (var i = 0; i < 600; i++)
+            {
+                var job = await (await page.APIRequest.GetAsync($"/api/jobs/{adaptId}")).JsonAsync();
+                if (job!.Value.GetProperty("status").GetString() is "Succeeded" or "Failed") break;
+                await Task.Delay(100);
+            }
+            await page.ClickAsync("#blend-link");
+            await page.WaitForURLAsync("**/photo?job=*", UrlCommitted);
+            await WaitForInteractiveAsync(page);
+            await Assertions.Expect(page.Locator(".domain-check")).ToHaveCountAsync(1);
+            await page.WaitForFunctionAsync("() => ['#blend-source', '#blend-image'].every(s => { const i = document.querySelector(s); return i && i.complete && i.naturalWidth > 0; })");
+            Assert.Contains("alpha=0.5", await page.Locator("#blend-image").GetAttributeAsync("src"));
+            await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "edit-07-blend-half.png"), FullPage = true });
+
+            // Full strength: the slider re-renders the blend on the server.
+            await page.Locator("#blend-strength input, input#blend-strength").First.FillAsync("1");
+            await Assertions.Expect(page.Locator("#blend-image")).ToHaveAttributeAsync("src", new System.Text.RegularExpressions.Regex("alpha=1&"));
+            await page.WaitForFunctionAsync("() => { const i = document.querySelector('#blend-image'); return i && i.complete && i.naturalWidth > 0; }");
+            await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "edit-08-blend-full.png"), FullPage = true });
+        }
+        catch
+        {
+            await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "edit-photo-failure.png"), FullPage = true });
+            await File.WriteAllTextAsync(Path.Combine(shots, "edit-photo-failure.html"), $"<!-- {page.Url} -->\n" + await page.ContentAsync());
+            throw;
+        }
+        finally
+        {
+            TestPaths.TryDelete(uploads);
+        }
+    }
+
+    /// <summary>The input of a MudBlazor field (the id may sit on the input or on its wrapper).</summary>
+    private static ILocator Input(IPage page, string id) => page.Locator($"input{id}, {id} input").First;
+
+    /// <summary>Waits until the Blazor circuit is connected, so clicks reach .NET.</summary>
+    private static Task WaitForInteractiveAsync(IPage page) =>
+        page.WaitForFunctionAsync("() => window.Blazor && document.querySelector('.mud-layout') && !document.querySelector('#components-reconnect-modal[open]')")
+            .ContinueWith(_ => page.WaitForTimeoutAsync(500)).Unwrap();
+
+    private static readonly PageWaitForURLOptions UrlCommitted = new() { WaitUntil = WaitUntilState.Commit };
+
+    private async Task<IBrowser> LaunchChromiumAsync()
+    {
+        Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
+        var exe = Environment.GetEnvironmentVariable("NADA_CHROMIUM") is { Length: > 0 } c ? c : "/usr/bin/chromium";
+        if (!File.Exists(exe))
+            Assert.Fail($"Chromium not found at {exe}: run the tests through scripts/in-userland.sh (its userland installs Debian's chromium) or set NADA_CHROMIUM.");
+        _playwright = await Playwright.CreateAsync();
+        return await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = exe,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+        });
+    }
+}
