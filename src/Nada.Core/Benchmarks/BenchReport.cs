@@ -32,7 +32,7 @@ public sealed record BenchWorkloadResult(
 /// <param name="Device">"cpu" or "cuda".</param>
 /// <param name="DeviceName">CPU model or GPU name.</param>
 /// <param name="TorchSharpVersion">Informational version of the TorchSharp assembly.</param>
-/// <param name="LibTorchVersion">Version string LibTorch reports (<c>torch.__version__</c>).</param>
+/// <param name="LibTorchVersion">TorchSharp's <c>torch.__version__</c>: the LibTorch version TorchSharp was built for (the library actually loaded is <paramref name="LibTorchPath"/>).</param>
 /// <param name="LibTorchPath">The loaded libtorch_cpu.so, showing which LibTorch build ran.</param>
 /// <param name="Threads">Intra-op threads of LibTorch.</param>
 /// <param name="Shapes">"full" or "small".</param>
@@ -48,6 +48,7 @@ public sealed record BenchReport(BenchEnvironmentInfo Environment, DateTimeOffse
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     /// <summary>Serialises to JSON (snake_case names).</summary>
