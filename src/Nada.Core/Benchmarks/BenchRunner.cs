@@ -55,7 +55,9 @@ public sealed class BenchRunner(BenchShapes shapes, Device device, int warmup, i
     private BenchWorkloadResult Train(BenchWorkload w, MemoryProbe probe)
     {
         var o = OptionsFor(w);
+        var build = Stopwatch.StartNew();
         using var rig = new TrainingRig(shapes, o, device);
+        log?.WriteLine($"  networks built in {build.Elapsed.TotalSeconds:F1} s");
         string what = w switch
         {
             BenchWorkload.TrainSelect => $"training step, batch {o.BatchSize}, layer selection k {o.AutoLayerK} of {shapes.Generator.NumWs} ({o.AutoLayerIters} iteration, selection batch {o.AutoLayerBatch})",
@@ -109,6 +111,7 @@ public sealed class BenchRunner(BenchShapes shapes, Device device, int warmup, i
             Synchronize(null);
             double s = sw.Elapsed.TotalSeconds;
             probe.Sample();
+            log?.WriteLine($"  step {i + 1}/{warmup + repeats}{(i < warmup ? " (warm-up)" : "")}: {s:F4} s");
             if (i >= warmup) times.Add(s);
         }
         return times;
