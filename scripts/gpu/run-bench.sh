@@ -15,6 +15,8 @@
 #   SMOKE              1 (default): first a tiny --small run on the device, to fail fast
 #   NADA_LIBTORCH_DIR  folder with libtorch*.so (default: PyTorch's, from python3 -c 'import torch')
 #   NADA_BUNDLE_DIR    where to unpack (default ${TMPDIR:-/tmp}/nada-gpu-bench)
+#   NADA_LIBSTDCXX_DIR folder with a GCC 13+ libstdc++.so.6, when the system's is older (default: the bundled
+#                      one, which needs glibc >= 2.38)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 log() { printf '[run-bench] %s\n' "$*" >&2; }
@@ -52,24 +54,29 @@ fi
 {
   echo "libtorch dir: $torchlib"
   echo "bundle commit: $(cat "$b/COMMIT" 2>/dev/null || echo unknown), .NET $(cat "$b/DOTNET_VERSION" 2>/dev/null || echo unknown)"
-  nvidia-smi --query-gpu=name,driver_version,memory.total,memory.used --format=csv 2>&1 || echo "nvidia-smi unavailable"
-  nproc
+  if command -v nvidia-smi >/dev/null; then nvidia-smi --query-gpu=name,driver_version,memory.total,memory.used --format=csv 2>&1
+  else echo "nvidia-smi unavailable"; fi
+  echo "cpus: $(nproc)"
 } >> "$out/env.txt"
 
 # --- libstdc++: libLibTorchSharp.so needs GLIBCXX_3.4.32 -----------------------------------------------------
-ld_extra=""
+ld_extra="${NADA_LIBSTDCXX_DIR:-}"
 system_ok=0
 for lib in $(ldconfig -p 2>/dev/null | awk '/libstdc\+\+\.so\.6 /{print $NF}') /usr/lib/x86_64-linux-gnu/libstdc++.so.6 /usr/lib64/libstdc++.so.6; do
   if [ -r "$lib" ] && grep -qa GLIBCXX_3.4.32 "$(readlink -f "$lib")"; then system_ok=1; break; fi
 done
-if [ "$system_ok" = 0 ]; then
-  if [ -f "$b/compat/libstdc++.so.6" ]; then
+if [ "$system_ok" = 0 ] && [ -z "$ld_extra" ]; then
+  glibc="$(getconf GNU_LIBC_VERSION 2>/dev/null | awk '{print $2}')"
+  if [ -f "$b/compat/libstdc++.so.6" ] && [ "$(printf '%s\n2.38\n' "${glibc:-0}" | sort -V | head -1)" = 2.38 ]; then
     log "system libstdc++ lacks GLIBCXX_3.4.32: using the bundled one"
     ld_extra="$b/compat"
   else
-    log "warning: system libstdc++ lacks GLIBCXX_3.4.32 and the bundle has none; libLibTorchSharp.so will not load"
+    log "system libstdc++ lacks GLIBCXX_3.4.32 (needed by libLibTorchSharp.so) and the bundled one needs glibc >= 2.38 (this is ${glibc:-unknown});"
+    log "point NADA_LIBSTDCXX_DIR at a folder with a GCC 13+ libstdc++.so.6 built for this glibc (e.g. a conda env's lib)"
+    exit 2
   fi
 fi
+echo "libstdc++: ${ld_extra:-system}" >> "$out/env.txt"
 
 export DOTNET_ROOT="$b/dotnet" DOTNET_MULTILEVEL_LOOKUP=0 DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 \
        DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -77,12 +84,14 @@ export LD_LIBRARY_PATH="$torchlib${ld_extra:+:$ld_extra}${LD_LIBRARY_PATH:+:$LD_
 
 device="${NADA_BENCH_DEVICE:-cuda}"
 timeout_s="${RUN_TIMEOUT:-240}"
-# shellcheck disable=SC2086
 if [ "${SMOKE:-1}" = 1 ]; then
   log "smoke: --small --workloads 3 on $device"
+  set +e
   timeout "$timeout_s" "$b/dotnet/dotnet" "$b/app/nada.dll" bench --device "$device" --small --workloads 3 --repeats 1 --warmup 1 \
     --json "$out/smoke.json" 2>&1 | tee "$out/smoke.txt"
-  [ "${PIPESTATUS[0]}" = 0 ] || { log "smoke run failed (see $out/smoke.txt)"; exit 1; }
+  rc=${PIPESTATUS[0]}
+  set -e
+  [ "$rc" = 0 ] || { log "smoke run failed with exit code $rc (see $out/smoke.txt)"; exit 1; }
 fi
 
 status=0
