@@ -24,6 +24,7 @@ namespace Nada.Cli
             root.Subcommands.Add(InvertCommand.Create(io));
             root.Subcommands.Add(EditCommand.Create(io));
             root.Subcommands.Add(BlendCommand.Create(io));
+            root.Subcommands.Add(BenchCommand.Create(io));
             return root.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
         }
     }

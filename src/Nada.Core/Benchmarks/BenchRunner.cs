@@ -1,0 +1,180 @@
+using System.Diagnostics;
+using System.Reflection;
+using Nada.Core.Adaptation;
+using Nada.Core.Generators;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Nada.Core.Benchmarks;
+
+/// <summary>
+/// Times the engine's hot paths on random networks of given shapes: training steps through <see cref="NadaTrainer"/>
+/// (README settings, real layer selection, no selection), sampling, and the first step after start. Each workload
+/// runs its warm-up steps, then its timed steps, each ended by a host synchronisation; the median is reported.
+/// </summary>
+public sealed class BenchRunner(BenchShapes shapes, Device device, int warmup, int repeats, TextWriter? log = null)
+{
+    private readonly bool _cuda = device.type == DeviceType.CUDA;
+
+    /// <summary>Runs the workloads (the first-step workload first, so its process-start time means something) and reports them in number order.</summary>
+    public BenchReport Run(IReadOnlyList<BenchWorkload> workloads)
+    {
+        if (warmup < 0) throw new ArgumentException($"Warm-up steps must be 0 or more (got {warmup}).");
+        if (repeats < 1) throw new ArgumentException($"Repeats must be at least 1 (got {repeats}).");
+        var started = DateTimeOffset.Now;
+        var probe = new MemoryProbe(_cuda);
+        var ordered = workloads.OrderBy(w => w == BenchWorkload.FirstStep ? 0 : (int)w).ToList();
+        var results = new List<BenchWorkloadResult>();
+        foreach (var w in ordered)
+        {
+            log?.WriteLine($"running {(int)w} {BenchWorkloads.Name(w)} ({shapes.Name} shapes, {device.type})...");
+            results.Add(w switch
+            {
+                BenchWorkload.FirstStep => FirstStep(probe),
+                BenchWorkload.Sample => Sample(probe),
+                _ => Train(w, probe),
+            });
+        }
+        return new BenchReport(Environment(probe), started, results.OrderBy(r => r.Id).ToList());
+    }
+
+    /// <summary>The trainer options of a training workload, from the reference README preset.</summary>
+    public AdaptationOptions OptionsFor(BenchWorkload w)
+    {
+        int numWs = shapes.Generator.NumWs;
+        var readme = AdaptationOptions.ReadmePreset with { AutoLayerK = numWs };
+        return w switch
+        {
+            BenchWorkload.TrainReadme or BenchWorkload.FirstStep => readme,
+            BenchWorkload.TrainSelect => readme with { AutoLayerK = shapes.SelectionK },
+            BenchWorkload.TrainNoSelect => readme with { AutoLayerIters = 0, AutoLayerK = null },
+            _ => throw new ArgumentOutOfRangeException(nameof(w), "not a training workload"),
+        };
+    }
+
+    private BenchWorkloadResult Train(BenchWorkload w, MemoryProbe probe)
+    {
+        var o = OptionsFor(w);
+        var build = Stopwatch.StartNew();
+        using var rig = new TrainingRig(shapes, o, device);
+        log?.WriteLine($"  networks built in {build.Elapsed.TotalSeconds:F1} s");
+        string what = w switch
+        {
+            BenchWorkload.TrainSelect => $"training step, batch {o.BatchSize}, layer selection k {o.AutoLayerK} of {shapes.Generator.NumWs} ({o.AutoLayerIters} iteration, selection batch {o.AutoLayerBatch})",
+            BenchWorkload.TrainNoSelect => $"training step, batch {o.BatchSize}, no layer selection (auto-layer iterations 0, phase {o.Phase})",
+            _ => $"training step, README settings: batch {o.BatchSize}, k {o.AutoLayerK} = all W+ entries (selection skipped), {o.AutoLayerIters} iteration, selection batch {o.AutoLayerBatch}",
+        };
+        var times = Time(step => rig.Step(step), probe);
+        return Result(w, what, times, null, probe);
+    }
+
+    private BenchWorkloadResult Sample(MemoryProbe probe)
+    {
+        using var g = TrainingRig.RandomGenerator(shapes, device);
+        using var gen = new Generator(11);
+        int batch = shapes.SampleBatch;
+        var times = Time(_ =>
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            var z = randn([batch, g.Config.ZDim], generator: gen).to(device);   // [B, ZDim]
+            var images = g.Generate(z, shapes.SampleTruncation, NoiseMode.Const); // [B, 3, R, R]
+            Synchronize(images);
+        }, probe);
+        double median = Median(times);
+        return Result(BenchWorkload.Sample,
+            $"sampling {shapes.Generator.ImgResolution} px, batch {batch}, truncation {shapes.SampleTruncation}, constant noise, no gradient",
+            times, batch / median, probe);
+    }
+
+    private BenchWorkloadResult FirstStep(MemoryProbe probe)
+    {
+        var sw = Stopwatch.StartNew();
+        using var rig = new TrainingRig(shapes, OptionsFor(BenchWorkload.FirstStep), device);
+        rig.Step(0);
+        Synchronize(null);
+        double sinceConstruction = sw.Elapsed.TotalSeconds;
+        double sinceStart = (DateTime.Now - Process.GetCurrentProcess().StartTime).TotalSeconds;
+        probe.Sample();
+        return Result(BenchWorkload.FirstStep,
+            "process start (and model construction) to the end of the first training step, README settings, random weights (no file reading)",
+            [sinceConstruction], null, probe, 0) with { SecondsSinceProcessStart = sinceStart, SecondsSinceConstruction = sinceConstruction };
+    }
+
+    private List<double> Time(Action<int> step, MemoryProbe probe)
+    {
+        var times = new List<double>();
+        for (int i = 0; i < warmup + repeats; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            step(i);
+            Synchronize(null);
+            double s = sw.Elapsed.TotalSeconds;
+            probe.Sample();
+            log?.WriteLine($"  step {i + 1}/{warmup + repeats}{(i < warmup ? " (warm-up)" : "")}: {s:F4} s");
+            if (i >= warmup) times.Add(s);
+        }
+        return times;
+    }
+
+    private void Synchronize(Tensor? t)
+    {
+        if (_cuda) cuda.synchronize();
+        else t?.sum().item<float>();
+    }
+
+    private BenchWorkloadResult Result(BenchWorkload w, string what, List<double> times, double? imagesPerSecond, MemoryProbe probe, int? warm = null) =>
+        new((int)w, BenchWorkloads.Name(w), what, warm ?? warmup, times, Median(times), imagesPerSecond, probe.Peak(), probe.Source);
+
+    /// <summary>The median of a non-empty list.</summary>
+    public static double Median(IReadOnlyList<double> values)
+    {
+        var s = values.Order().ToArray();
+        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
+    }
+
+    private BenchEnvironmentInfo Environment(MemoryProbe probe)
+    {
+        var notes = new List<string>
+        {
+            (shapes.Name == "full" ? "random weights of the real shapes" : "random weights of tiny shapes") + "; the CLIP loss is the directional loss photo -> sketch over every CLIP model with weight 1",
+            "peak memory: " + probe.Source + (_cuda ? "" : "; it grows over the workloads of one process, run one workload per process for per-workload figures"),
+        };
+        if (_cuda) notes.Add("the CUDA reserve only grows within a process: run one workload per process for per-workload peaks");
+        if (shapes.Name != "full") notes.Add("small shapes: not comparable to the reference's figures");
+        string name = _cuda ? probe.GpuName ?? "CUDA device (name unavailable: NVML not loaded)" : CpuName();
+        var tsVersion = typeof(torch).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+                        ?? typeof(torch).Assembly.GetName().Version?.ToString() ?? "unknown";
+        return new BenchEnvironmentInfo(device.type == DeviceType.CUDA ? "cuda" : "cpu", name, tsVersion, LibTorchVersion(),
+            LoadedLibTorch(), get_num_threads(), shapes.Name, notes);
+    }
+
+    private static string LibTorchVersion()
+    {
+        try { return __version__; }
+        catch (Exception e) when (e is not OutOfMemoryException) { return "unknown"; }
+    }
+
+    private static string? LoadedLibTorch()
+    {
+        try
+        {
+            return File.ReadLines("/proc/self/maps").Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                .Where(p => p.Length >= 6 && p[5].EndsWith("/libtorch_cpu.so", StringComparison.Ordinal))
+                .Select(p => p[5]).FirstOrDefault();
+        }
+        catch (IOException) { return null; }
+    }
+
+    private static string CpuName()
+    {
+        string model = "unknown CPU";
+        try
+        {
+            model = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))
+                ?.Split(':', 2)[1].Trim() ?? model;
+        }
+        catch (IOException) { }
+        return $"{model} ({System.Environment.ProcessorCount} logical CPUs)";
+    }
+}

@@ -1,0 +1,34 @@
+using Nada.Core.Clip;
+using Nada.Core.Generators.StyleGan2;
+
+namespace Nada.Core.Benchmarks;
+
+/// <summary>The network shapes a benchmark runs: the generator, the CLIP ensemble, and the k of the real-selection workload.</summary>
+/// <param name="Name">"full" or "small".</param>
+/// <param name="Generator">StyleGAN2 architecture (random weights).</param>
+/// <param name="Clip">CLIP architectures of the ensemble, each with weight 1 (random weights).</param>
+/// <param name="SelectionK">W+ entries the real-selection workload trains (below the W+ count).</param>
+/// <param name="SampleBatch">Images per sampling step.</param>
+/// <param name="SampleTruncation">Truncation psi of the sampling workload.</param>
+public sealed record BenchShapes(string Name, StyleGan2Config Generator, IReadOnlyList<ClipConfig> Clip, int SelectionK,
+    int SampleBatch = 8, float SampleTruncation = 0.7f)
+{
+    /// <summary>StyleGAN2 FFHQ config-f (1024 px, 512-dim z and w, 8 mapping layers, channels min(32768 / res, 512)) and CLIP ViT-B/32 + ViT-B/16; k 12 of 18.</summary>
+    public static BenchShapes Full { get; } = new("full", ConfigF(1024, 512, 8, 32768), [ViTB(32), ViTB(16)], 12);
+
+    /// <summary>Tiny shapes for CI on a CPU: a 64 px generator with 64-dim latents and 2-layer ViT-B-like CLIPs of width 128 (patch 32 and 16).</summary>
+    public static BenchShapes Small { get; } = new("small", ConfigF(64, 64, 2, 4096, maxChannels: 64), [SmallViT(32), SmallViT(16)], 7);
+
+    /// <summary>Config-f style channel table: min(<paramref name="channelBase"/> / res, <paramref name="maxChannels"/>) at every resolution.</summary>
+    public static StyleGan2Config ConfigF(int resolution, int dim, int mappingLayers, int channelBase, int maxChannels = 512)
+    {
+        var ch = new Dictionary<int, int>();
+        for (int r = 4; r <= resolution; r *= 2) ch[r] = Math.Min(channelBase / r, maxChannels);
+        return new StyleGan2Config(resolution, dim, dim, mappingLayers, ch).Validate();
+    }
+
+    /// <summary>OpenAI's ViT-B/<paramref name="patch"/> at 224 px: embed 512, width 768, 12 layers; text width 512, 12 layers, vocab 49408, context 77.</summary>
+    public static ClipConfig ViTB(int patch) => new(512, 224, [12], 768, patch, 77, 49408, 512, 8, 12);
+
+    private static ClipConfig SmallViT(int patch) => new(64, 224, [2], 128, patch, 77, 49408, 128, 2, 2);
+}

@@ -1,0 +1,49 @@
+namespace Nada.Core.Benchmarks;
+
+/// <summary>The workloads of <see cref="BenchRunner"/>, numbered as on the command line.</summary>
+public enum BenchWorkload
+{
+    /// <summary>Training step with the reference README settings: batch 2, k = all (selection skipped), 1 selection iteration, selection batch 8.</summary>
+    TrainReadme = 1,
+    /// <summary>Training step with real layer selection (k below the W+ count, e.g. 12 of 18).</summary>
+    TrainSelect = 2,
+    /// <summary>Training step without layer selection (auto-layer iterations 0, the default phase).</summary>
+    TrainNoSelect = 3,
+    /// <summary>Sampling: mapping, truncation and synthesis of a batch, no gradient.</summary>
+    Sample = 4,
+    /// <summary>First step after start: model construction to the end of the first training step (README settings).</summary>
+    FirstStep = 5,
+}
+
+/// <summary>Names and descriptions of the workloads.</summary>
+public static class BenchWorkloads
+{
+    /// <summary>All workloads in number order.</summary>
+    public static IReadOnlyList<BenchWorkload> All { get; } = Enum.GetValues<BenchWorkload>();
+
+    /// <summary>Short machine name used in JSON and tables.</summary>
+    public static string Name(BenchWorkload w) => w switch
+    {
+        BenchWorkload.TrainReadme => "train_readme",
+        BenchWorkload.TrainSelect => "train_select",
+        BenchWorkload.TrainNoSelect => "train_no_select",
+        BenchWorkload.Sample => "sample",
+        BenchWorkload.FirstStep => "first_step",
+        _ => throw new ArgumentOutOfRangeException(nameof(w)),
+    };
+
+    /// <summary>Parses "1,2,3" (or "all") into workloads; throws <see cref="ArgumentException"/> naming a bad entry.</summary>
+    public static IReadOnlyList<BenchWorkload> Parse(string spec)
+    {
+        if (string.IsNullOrWhiteSpace(spec) || spec.Trim().Equals("all", StringComparison.OrdinalIgnoreCase))
+            return All;
+        var list = new List<BenchWorkload>();
+        foreach (var part in spec.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(part, out int n) || !Enum.IsDefined((BenchWorkload)n))
+                throw new ArgumentException($"Unknown workload '{part}' in --workloads; use numbers 1 to {All.Count} separated by commas (e.g. 1,2,3).");
+            if (!list.Contains((BenchWorkload)n)) list.Add((BenchWorkload)n);
+        }
+        return list;
+    }
+}

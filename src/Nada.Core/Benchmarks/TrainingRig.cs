@@ -1,0 +1,73 @@
+using Nada.Core.Adaptation;
+using Nada.Core.Adaptation.Losses;
+using Nada.Core.Clip;
+using Nada.Core.Generators;
+using static TorchSharp.torch;
+
+namespace Nada.Core.Benchmarks;
+
+/// <summary>
+/// A <see cref="NadaTrainer"/> over random networks of the benchmark's shapes: a frozen and a trainable
+/// generator, and the directional CLIP loss ("photo" to "sketch") over a random CLIP ensemble, built as a run builds them.
+/// </summary>
+public sealed class TrainingRig : IDisposable
+{
+    private readonly StyleGan2Generator _frozen;
+    private readonly StyleGan2Generator _trainable;
+    private readonly ClipAdaptationLoss _loss;
+    private readonly Device _device;
+
+    /// <summary>The options the trainer runs with.</summary>
+    public AdaptationOptions Options { get; }
+
+    /// <summary>The trainer.</summary>
+    public NadaTrainer Trainer { get; }
+
+    /// <summary>Builds the networks (random weights, seeded) on <paramref name="device"/> and the trainer.</summary>
+    public TrainingRig(BenchShapes shapes, AdaptationOptions options, Device device)
+    {
+        _device = device;
+        Options = options;
+        _frozen = RandomGenerator(shapes, device);
+        _trainable = _frozen.Clone();
+        var ensemble = new ClipEnsemble(shapes.Clip.Select((c, i) => (RandomClip.Create(c, seed: 100 + i, device: device), 1f)).ToList());
+        ClipLossSet? losses = null;
+        try
+        {
+            losses = new ClipLossSet(ensemble, new ClipLossWeights(options.LambdaDirection), "photo", "sketch");
+            _loss = new ClipAdaptationLoss(ensemble, losses, "sketch");
+        }
+        catch
+        {
+            losses?.Dispose();
+            ensemble.Dispose();
+            throw;
+        }
+        Trainer = new NadaTrainer(_frozen, _trainable, _loss, options);
+    }
+
+    /// <summary>A generator of the shapes with its random initial weights (seeded), on <paramref name="device"/>.</summary>
+    public static StyleGan2Generator RandomGenerator(BenchShapes shapes, Device device)
+    {
+        manual_seed(7);
+        return new StyleGan2Generator(shapes.Generator).ToDevice(device);
+    }
+
+    /// <summary>One training step with the draws of step <paramref name="step"/>; returns the loss read on the host (a synchronisation).</summary>
+    public float Step(int step)
+    {
+        using var scope = NewDisposeScope();
+        using var draws = RunRandom.ForStep(Options, step, _frozen.Config, _device, Trainer.SelectsLayers);
+        var result = Trainer.Step(draws.Z, draws.MixZ, draws.MixIndex, draws.SelectionZ, draws.Noise);
+        return result.Total.item<float>();
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Trainer.Dispose();
+        _loss.Dispose();
+        _trainable.Dispose();
+        _frozen.Dispose();
+    }
+}
