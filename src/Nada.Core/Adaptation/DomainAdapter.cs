@@ -60,8 +60,8 @@ public static class DomainAdapter
             {
                 ct.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
-                var draws = RunRandom.ForStep(options, step, frozen.Config, device, trainer.SelectsLayers);
-                var result = trainer.Step(draws.Z, draws.MixZ, draws.MixIndex, draws.SelectionZ);
+                using var draws = RunRandom.ForStep(options, step, frozen.Config, device, trainer.SelectsLayers);
+                var result = trainer.Step(draws.Z, draws.MixZ, draws.MixIndex, draws.SelectionZ, draws.Noise);
                 step++;
                 pending.Add((step, result with
                 {

@@ -26,8 +26,9 @@ public static class LayerSelector
     /// <param name="learningRate">SGD learning rate on W+.</param>
     /// <param name="k">How many entries to choose.</param>
     /// <param name="noise">Noise mode of the renders.</param>
+    /// <param name="noiseGenerator">Source of random noise (null: the global generator).</param>
     public static LayerSelection Select(StyleGan2Generator frozen, StyleGan2Generator trainable, IAdaptationLoss loss,
-        Tensor z, int iterations, double learningRate, int k, NoiseMode noise)
+        Tensor z, int iterations, double learningRate, int k, NoiseMode noise, Generator? noiseGenerator = null)
     {
         using var scope = NewDisposeScope();
         int numWs = trainable.Config.NumWs;
@@ -43,7 +44,7 @@ public static class LayerSelector
             for (int i = 0; i < iterations; i++)
             {
                 using var step = NewDisposeScope();
-                var images = trainable.Synthesis(w, noise);              // [B, 3, H, W]
+                var images = trainable.Synthesis(w, noise, noiseGenerator);              // [B, 3, H, W]
                 var l = loss.GlobalLoss(images);
                 var grad = torch.autograd.grad([l], [w])[0];
                 using (no_grad())

@@ -83,9 +83,10 @@ public sealed class NadaTrainer : IDisposable
 
     /// <summary>
     /// One training step on the given latents. Layer selection (when on) uses <paramref name="selectionZ"/>.
+    /// Random noise comes from <paramref name="noise"/> (null: the global generator).
     /// The returned tensors are detached and moved out of the step's dispose scope.
     /// </summary>
-    public TrainStepResult Step(Tensor z, Tensor? mixZ, int mixIndex, Tensor? selectionZ)
+    public TrainStepResult Step(Tensor z, Tensor? mixZ, int mixIndex, Tensor? selectionZ, Generator? noise = null)
     {
         using var scope = NewDisposeScope();
         LayerSelection? selection = null;
@@ -95,7 +96,7 @@ public sealed class NadaTrainer : IDisposable
                 throw new ArgumentNullException(nameof(selectionZ), "Layer selection is on: a selection batch is needed.");
             int numWs = _trainable.Config.NumWs;
             selection = LayerSelector.Select(_frozen, _trainable, _loss, selectionZ, _options.AutoLayerIters,
-                _options.WSgdLr, _options.AutoLayerK ?? numWs, _options.TrainNoise);
+                _options.WSgdLr, _options.AutoLayerK ?? numWs, _options.TrainNoise, noise);
             var layers = selection.Chosen
                 .Select(i => TrainableLayers.ForWPlusEntry(i, numWs, _options.LayerMapping))
                 .OfType<string>()
@@ -105,8 +106,8 @@ public sealed class NadaTrainer : IDisposable
         var wPlus = WPlus(z, mixZ, mixIndex);                                  // [B, NumWs, WDim]
         Tensor frozenImages;
         using (no_grad())
-            frozenImages = _frozen.Synthesis(wPlus, _options.TrainNoise);        // [B, 3, H, W]
-        var trainableImages = _trainable.Synthesis(wPlus, _options.TrainNoise);   // [B, 3, H, W]
+            frozenImages = _frozen.Synthesis(wPlus, _options.TrainNoise, noise);        // [B, 3, H, W]
+        var trainableImages = _trainable.Synthesis(wPlus, _options.TrainNoise, noise);   // [B, 3, H, W]
         var (total, parts) = _loss.Compute(frozenImages, trainableImages);
         Optimizer.ZeroGrad();
         total.backward();

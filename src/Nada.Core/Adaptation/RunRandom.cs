@@ -10,12 +10,18 @@ namespace Nada.Core.Adaptation;
 /// <param name="MixZ">Second latents when this step mixes styles.</param>
 /// <param name="MixIndex">First W+ entry taken from <paramref name="MixZ"/>; -1 without mixing.</param>
 /// <param name="SelectionZ">[AutoLayerBatch, ZDim] latents of layer selection, when it runs.</param>
-public sealed record StepDraws(Tensor Z, Tensor? MixZ, int MixIndex, Tensor? SelectionZ);
+/// <param name="Noise">The step's own generator (on the device) for random noise in the synthesis.</param>
+public sealed record StepDraws(Tensor Z, Tensor? MixZ, int MixIndex, Tensor? SelectionZ, Generator Noise) : IDisposable
+{
+    /// <inheritdoc />
+    public void Dispose() => Noise.Dispose();
+}
 
 /// <summary>
 /// Every random draw of a run derives from (seed, step): latents come from a CPU generator seeded per step
-/// (the same numbers on any device), and the global generator behind random noise is reseeded per step.
-/// A run resumed at step s therefore draws exactly what the uninterrupted run drew.
+/// (the same numbers on any device), random noise from a generator of the step on the device; nothing uses
+/// the process-wide generator, so other work in the process cannot disturb a run. A run resumed at step s
+/// therefore draws exactly what the uninterrupted run drew.
 /// </summary>
 public static class RunRandom
 {
@@ -23,7 +29,6 @@ public static class RunRandom
     public static StepDraws ForStep(AdaptationOptions options, int step, StyleGan2Config config, Device device, bool selection)
     {
         long seed = StepSeed(options.Seed, step);
-        manual_seed(seed);                                  // random noise in the synthesis
         using var gen = new Generator((ulong)seed);
         var z = randn([options.BatchSize, config.ZDim], generator: gen).to(device);
         Tensor? mixZ = null;
@@ -35,7 +40,7 @@ public static class RunRandom
             mixIndex = coin.Next(1, config.NumWs);          // [1, NumWs - 1], as the reference's randint(1, n_latent - 1)
         }
         var selectionZ = selection ? randn([options.AutoLayerBatch, config.ZDim], generator: gen).to(device) : null;
-        return new StepDraws(z, mixZ, mixIndex, selectionZ);
+        return new StepDraws(z, mixZ, mixIndex, selectionZ, new Generator((ulong)seed, device));
     }
 
     /// <summary>The fixed latents of the preview grid.</summary>

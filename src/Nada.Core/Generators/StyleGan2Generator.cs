@@ -100,14 +100,17 @@ public sealed class StyleGan2Generator : nn.Module
     /// <summary>Moves w ([N, WDim] or [N, NumWs, WDim]) toward <see cref="LatentAvg"/>: avg + psi * (w - avg).</summary>
     public Tensor Truncate(Tensor w, float psi) => psi == 1f ? w : latent_avg + psi * (w - latent_avg);
 
-    /// <summary>Renders W+ [N, NumWs, WDim] to images [N, ImgChannels, H, W] in about [-1, 1].</summary>
-    public Tensor Synthesis(Tensor wPlus, NoiseMode noise = NoiseMode.Const)
+    /// <summary>
+    /// Renders W+ [N, NumWs, WDim] to images [N, ImgChannels, H, W] in about [-1, 1]. Random noise comes from
+    /// <paramref name="generator"/> when given (a generator on W+'s device), else from the global generator.
+    /// </summary>
+    public Tensor Synthesis(Tensor wPlus, NoiseMode noise = NoiseMode.Const, Generator? generator = null)
     {
         if (wPlus.dim() != 3 || wPlus.shape[1] != Config.NumWs || wPlus.shape[2] != Config.WDim)
             throw new ArgumentException(
                 $"Synthesis expects W+ of shape [N, {Config.NumWs}, {Config.WDim}], got [{string.Join(", ", wPlus.shape)}].");
         long n = wPlus.shape[0];
-        var noiseInputs = NoiseInputs(noise, n, wPlus.device);
+        var noiseInputs = NoiseInputs(noise, n, wPlus.device, generator);
 
         var x = input.forward(n);                                               // [N, C4, 4, 4]
         x = conv1.forward(x, wPlus.select(1, 0), noiseInputs[0]);
@@ -149,13 +152,13 @@ public sealed class StyleGan2Generator : nn.Module
         return cat([w.unsqueeze(1).expand(-1, mixIndex, -1), w2.unsqueeze(1).expand(-1, numWs - mixIndex, -1)], 1);
     }
 
-    private Tensor?[] NoiseInputs(NoiseMode mode, long n, Device device)
+    private Tensor?[] NoiseInputs(NoiseMode mode, long n, Device device, Generator? generator)
     {
         var result = new Tensor?[Config.NumConvLayers];
         if (mode == NoiseMode.None) return result;
         var stored = noises.All();
         for (int i = 0; i < result.Length; i++)
-            result[i] = mode == NoiseMode.Const ? stored[i] : randn(new[] { n, 1, stored[i].shape[2], stored[i].shape[3] }, dtype: stored[i].dtype, device: device);
+            result[i] = mode == NoiseMode.Const ? stored[i] : randn(new[] { n, 1, stored[i].shape[2], stored[i].shape[3] }, dtype: stored[i].dtype, device: device, generator: generator);
         return result;
     }
 

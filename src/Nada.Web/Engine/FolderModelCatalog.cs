@@ -1,16 +1,28 @@
+using Nada.Core.Models;
 using Nada.Web.Options;
 
 namespace Nada.Web.Engine;
 
-/// <summary>Lists the files in ModelsDir/generators and ModelsDir/clip.</summary>
-public sealed class FolderModelCatalog(DataPaths paths) : IModelCatalog
+/// <summary>
+/// The models users may choose: every registry model present in the models folder (id = registry id, name = its
+/// display name; StyleGAN2 / StyleGAN2-ADA as generators, CLIP as CLIP models; StyleGAN3 is not offered since the
+/// engine refuses it), then the files placed by hand or uploaded in ModelsDir/generators and ModelsDir/clip
+/// (id = file name).
+/// </summary>
+public sealed class FolderModelCatalog(DataPaths paths, ModelStore store) : IModelCatalog
 {
     // Weight files only: a JSON config beside a safetensors file is not a second model.
     private static readonly string[] Extensions = [".pkl", ".pt", ".pth", ".safetensors", ".nada"];
 
-    public IReadOnlyList<ModelEntry> Generators() => List("generators");
+    public IReadOnlyList<ModelEntry> Generators() =>
+        [.. Registered(f => f is ModelFamily.StyleGAN2 or ModelFamily.StyleGAN2Ada), .. List("generators")];
 
-    public IReadOnlyList<ModelEntry> ClipModels() => List("clip");
+    public IReadOnlyList<ModelEntry> ClipModels() => [.. Registered(f => f == ModelFamily.Clip), .. List("clip")];
+
+    private IEnumerable<ModelEntry> Registered(Func<ModelFamily, bool> family) =>
+        store.List()
+            .Where(s => s.IsPresent && family(s.Entry.Family))
+            .Select(s => new ModelEntry(s.Entry.Id, s.Entry.DisplayName, s.Path, s.SizeOnDisk ?? 0));
 
     private IReadOnlyList<ModelEntry> List(string sub)
     {

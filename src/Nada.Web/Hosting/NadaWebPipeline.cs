@@ -1,6 +1,7 @@
 using Hangfire;
 using Nada.Web.Api;
 using Nada.Web.Components;
+using Nada.Web.ModelAdmin;
 using Nada.Web.Progress;
 using Nada.Web.Security;
 
@@ -22,6 +23,7 @@ public static class NadaWebPipeline
         app.MapJobsApi();
         app.MapDomainsApi();
         app.MapFiles();
+        app.MapModelAdminApi();
         app.MapEditsApi();
         app.MapHub<ProgressHub>("/hubs/progress");
         app.MapHangfireDashboard("/hangfire", new DashboardOptions

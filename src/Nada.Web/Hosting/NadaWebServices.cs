@@ -15,6 +15,7 @@ using Nada.Web.Engine.Fake;
 using Nada.Web.Engine.Torch;
 using Nada.Web.Images;
 using Nada.Web.Jobs;
+using Nada.Web.ModelAdmin;
 using Nada.Web.Options;
 using Nada.Web.Progress;
 using Nada.Web.Security;
@@ -98,6 +99,7 @@ public static class NadaWebServices
                 throw new InvalidOperationException($"Engine:Kind is '{engine.Kind}'; use fake or torch.");
         }
         services.AddSingleton<IModelCatalog, FolderModelCatalog>();
+        services.AddNadaModelAdmin(config);
 
         services.AddSingleton<ProgressStore>();
         services.AddSingleton<RunningJobs>();

@@ -156,31 +156,17 @@ public sealed class BrowserTests(AppFixture fixture) : IDisposable
         await Assertions.Expect(admin.Locator("body")).ToContainTextAsync("NadaWeb jobs");
     }
 
-    /// <summary>The input of a MudBlazor field (the id may sit on the input or on its wrapper).</summary>
-    private static ILocator Input(IPage page, string id) => page.Locator($"input{id}, {id} input").First;
+    private static ILocator Input(IPage page, string id) => BrowserSupport.Input(page, id);
 
-    /// <summary>Waits until the Blazor circuit is connected, so clicks reach .NET.</summary>
-    private static Task WaitForInteractiveAsync(IPage page) =>
-        page.WaitForFunctionAsync("() => window.Blazor && document.querySelector('.mud-layout') && !document.querySelector('#components-reconnect-modal[open]')")
-            .ContinueWith(_ => page.WaitForTimeoutAsync(500)).Unwrap();
+    private static Task WaitForInteractiveAsync(IPage page) => BrowserSupport.WaitForInteractiveAsync(page);
+
+    private static readonly PageWaitForURLOptions UrlCommitted = BrowserSupport.UrlCommitted;
 
     private IPlaywright? _playwright;
 
-    // Wait for the address only: Blazor may patch the page without a new "load" event (enhanced navigation).
-    private static readonly PageWaitForURLOptions UrlCommitted = new() { WaitUntil = WaitUntilState.Commit };
-
     private async Task<IBrowser> LaunchChromiumAsync()
     {
-        Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
-        var exe = Environment.GetEnvironmentVariable("NADA_CHROMIUM") is { Length: > 0 } c ? c : "/usr/bin/chromium";
-        if (!File.Exists(exe))
-            Assert.Fail($"Chromium not found at {exe}: run the tests through scripts/in-userland.sh (its userland installs Debian's chromium) or set NADA_CHROMIUM.");
         _playwright = await Playwright.CreateAsync();
-        return await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = exe,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
+        return await BrowserSupport.LaunchChromiumAsync(_playwright);
     }
 }

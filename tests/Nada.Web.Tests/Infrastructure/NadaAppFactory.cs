@@ -52,6 +52,20 @@ public sealed class NadaAppFactory : WebApplicationFactory<Program>
         BaseAddress = new Uri(addresses.First().Replace("[::]", "127.0.0.1").Replace("localhost", "127.0.0.1"));
     }
 
+    /// <summary>
+    /// The app with the real TorchSharp engine and the tiny parity networks (NADA_PARITY_DIR) as its models:
+    /// <c>generators/tiny-stylegan2.pt</c> and <c>clip/tiny-clip-vit.pt</c>.
+    /// </summary>
+    public static NadaAppFactory TorchOnTinyNetworks(string prefix)
+    {
+        string data = TestPaths.NewTempDir(prefix);
+        Directory.CreateDirectory(Path.Combine(data, "models", "generators"));
+        Directory.CreateDirectory(Path.Combine(data, "models", "clip"));
+        File.Copy(Nada.Core.Tests.ParityFiles.File("stylegan2_rosinality.pt"), Path.Combine(data, "models", "generators", "tiny-stylegan2.pt"));
+        File.Copy(Nada.Core.Tests.ParityFiles.File("clip_openai_tiny_vit.pt"), Path.Combine(data, "models", "clip", "tiny-clip-vit.pt"));
+        return new NadaAppFactory(data, new Dictionary<string, string> { ["Engine:Kind"] = "torch" });
+    }
+
     /// <summary>The data folder of this app (kept for a restart on the same data).</summary>
     public string DataDir { get; }
 

@@ -56,10 +56,13 @@ public sealed class LimitsTests : IDisposable
     public async Task GpuQueue_HasOneWorkerPerConfiguredGpu()
     {
         var monitor = _app.Services.GetRequiredService<JobStorage>().GetMonitoringApi();
-        for (var i = 0; i < 50 && monitor.Servers().Count == 0; i++) await Task.Delay(100); // announced after start
-        var server = Assert.Single(monitor.Servers());
+        for (var i = 0; i < 50 && monitor.Servers().Count < 2; i++) await Task.Delay(100); // announced after start
+        var server = Assert.Single(monitor.Servers(), s => s.Queues.Contains("gpu"));
         Assert.Equal(2, server.WorkersCount);
         Assert.Equal(["gpu"], server.Queues);
+        // Model downloads have their own server and queue, so they never take a GPU worker.
+        var downloads = Assert.Single(monitor.Servers(), s => s.Queues.Contains("downloads"));
+        Assert.Equal(["downloads"], downloads.Queues);
     }
 
     public void Dispose() => _app.Dispose();

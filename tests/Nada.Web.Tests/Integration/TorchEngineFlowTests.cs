@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.SignalR.Client;
 using Nada.Core.Adaptation;
-using Nada.Core.Tests;
 using Nada.Web.Api;
 using Nada.Web.Data;
 using Nada.Web.Progress;
@@ -21,12 +20,7 @@ public sealed class TorchEngineFlowTests : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        string data = TestPaths.NewTempDir("torch");
-        Directory.CreateDirectory(Path.Combine(data, "models", "generators"));
-        Directory.CreateDirectory(Path.Combine(data, "models", "clip"));
-        File.Copy(ParityFiles.File("stylegan2_rosinality.pt"), Path.Combine(data, "models", "generators", "tiny-stylegan2.pt"));
-        File.Copy(ParityFiles.File("clip_openai_tiny_vit.pt"), Path.Combine(data, "models", "clip", "tiny-clip-vit.pt"));
-        _app = new NadaAppFactory(data, new Dictionary<string, string> { ["Engine:Kind"] = "torch" });
+        _app = NadaAppFactory.TorchOnTinyNetworks("torch");
         return Task.CompletedTask;
     }
 

@@ -1,0 +1,33 @@
+using Microsoft.Playwright;
+
+namespace Nada.Web.Tests.Browser;
+
+/// <summary>Launching Debian's Chromium (no browser download) and the waits the Blazor pages need.</summary>
+internal static class BrowserSupport
+{
+    /// <summary>Wait for the address only: Blazor may patch the page without a new "load" event (enhanced navigation).</summary>
+    public static readonly PageWaitForURLOptions UrlCommitted = new() { WaitUntil = WaitUntilState.Commit };
+
+    /// <summary>The input of a MudBlazor field (the id may sit on the input or on its wrapper).</summary>
+    public static ILocator Input(IPage page, string id) => page.Locator($"input{id}, {id} input").First;
+
+    /// <summary>Waits until the Blazor circuit is connected, so clicks reach .NET.</summary>
+    public static Task WaitForInteractiveAsync(IPage page) =>
+        page.WaitForFunctionAsync("() => window.Blazor && document.querySelector('.mud-layout') && !document.querySelector('#components-reconnect-modal[open]')")
+            .ContinueWith(_ => page.WaitForTimeoutAsync(500)).Unwrap();
+
+    /// <summary>Headless Chromium from /usr/bin/chromium (or NADA_CHROMIUM); fails clearly when it is missing.</summary>
+    public static async Task<IBrowser> LaunchChromiumAsync(IPlaywright playwright)
+    {
+        Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
+        var exe = Environment.GetEnvironmentVariable("NADA_CHROMIUM") is { Length: > 0 } c ? c : "/usr/bin/chromium";
+        if (!File.Exists(exe))
+            Assert.Fail($"Chromium not found at {exe}: run the tests through scripts/in-userland.sh (its userland installs Debian's chromium) or set NADA_CHROMIUM.");
+        return await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = exe,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+        });
+    }
+}

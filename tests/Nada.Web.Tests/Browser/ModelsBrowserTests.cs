@@ -1,0 +1,97 @@
+using Microsoft.Playwright;
+using Nada.Core.Tests;
+using Nada.Core.Tests.Models;
+using Nada.Web.Tests.Infrastructure;
+using Nada.Web.Tests.Models;
+
+namespace Nada.Web.Tests.Browser;
+
+/// <summary>
+/// The admin models page in Debian's Chromium: a download started from the page shows progress and ends "present"
+/// without a reload; a generator upload shows its preview grid; a refused upload shows the reader's reason.
+/// </summary>
+public sealed class ModelsBrowserTests : IAsyncLifetime
+{
+    private readonly TestHttpServer _server = new();
+    private readonly byte[] _gen = ModelTestRegistry.Bytes(400_000, 11);
+    private string _dir = null!;
+    private NadaAppFactory _app = null!;
+    private IPlaywright? _playwright;
+
+    public Task InitializeAsync()
+    {
+        _dir = TestPaths.NewTempDir("models-browser");
+        _server.Serve("/gen.pkl", _gen).Delay = TimeSpan.FromSeconds(1.5); // long enough to see it downloading
+        string registry = ModelTestRegistry.Write(_dir,
+            [new("browser-gen", "StyleGAN2", "browser-gen.pkl", _server.Url("/gen.pkl"), ModelTestRegistry.Sha256(_gen))]);
+        _app = new NadaAppFactory(Path.Combine(_dir, "app"), new Dictionary<string, string> { ["Models:RegistryFile"] = registry });
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        _playwright?.Dispose();
+        await _app.DisposeAsync();
+        await _server.DisposeAsync();
+        TestPaths.TryDelete(_dir);
+    }
+
+    [Fact]
+    public async Task AdminDownloadsAndUploadsFromThePage()
+    {
+        var shots = TestPaths.Artifacts();
+        var exe = Environment.GetEnvironmentVariable("NADA_CHROMIUM") is { Length: > 0 } c ? c : "/usr/bin/chromium";
+        if (!File.Exists(exe))
+            Assert.Fail($"Chromium not found at {exe}: run the tests through scripts/in-userland.sh or set NADA_CHROMIUM.");
+        Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
+        _playwright = await Playwright.CreateAsync();
+        await using var browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = exe, Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+        });
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = _app.BaseAddress.ToString(), ViewportSize = new() { Width = 1400, Height = 900 } });
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(20_000);
+        try
+        {
+            await page.GotoAsync("/admin/models");
+            await page.WaitForURLAsync("**/account/login**", new() { WaitUntil = WaitUntilState.Commit });
+            await page.FillAsync("#email", NadaAppFactory.AdminEmail);
+            await page.FillAsync("#password", NadaAppFactory.AdminPassword);
+            await page.ClickAsync("#sign-in");
+            await page.WaitForURLAsync("**/admin/models", new() { WaitUntil = WaitUntilState.Commit });
+            await page.WaitForFunctionAsync("() => window.Blazor && document.querySelector('.mud-layout')");
+            await page.WaitForTimeoutAsync(500);
+
+            var row = page.Locator("#model-browser-gen");
+            await Assertions.Expect(row).ToHaveAttributeAsync("data-state", "missing");
+            await row.Locator(".download-button").ClickAsync();
+            await Assertions.Expect(row.Locator(".progress-text")).ToBeVisibleAsync();
+            await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "models-01-downloading.png"), FullPage = true });
+            await Assertions.Expect(row).ToHaveAttributeAsync("data-state", "present");
+            await row.Locator(".verify-button").ClickAsync();
+            await Assertions.Expect(row.Locator(".verification")).ToContainTextAsync("ok: SHA-256");
+
+            // Upload a parity generator: converted, previewed.
+            await page.Locator("input#upload-name, #upload-name input").First.FillAsync("browser-upload");
+            await page.SetInputFilesAsync("#upload-file", ParityFiles.File("stylegan2_rosinality.pt"));
+            await page.ClickAsync("#upload-button");
+            await Assertions.Expect(page.Locator("#upload-done")).ToContainTextAsync("browser-upload.safetensors");
+            await page.WaitForFunctionAsync("() => { const i = document.querySelector('#upload-preview'); return i && i.complete && i.naturalWidth > 0; }");
+            await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "models-02-uploaded.png"), FullPage = true });
+
+            // A StyleGAN3 pickle is refused with the reader's reason.
+            await page.Locator("input#upload-name, #upload-name input").First.FillAsync("browser-sg3");
+            await page.SetInputFilesAsync("#upload-file", ParityFiles.File("nvlabs", "sg3t.pkl"));
+            await page.ClickAsync("#upload-button");
+            await Assertions.Expect(page.Locator("#upload-error")).ToContainTextAsync("not supported");
+            Assert.False(File.Exists(Path.Combine(_app.DataDir, "models", "generators", "browser-sg3.safetensors")));
+        }
+        catch
+        {
+            await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "models-failure.png"), FullPage = true });
+            throw;
+        }
+    }
+}
