@@ -61,7 +61,7 @@ public sealed class EditJob(
         if (db.Jobs.AsNoTracking().Any(j => j.Id == jobId && j.CancelRequested)) cts.Cancel();
         try
         {
-            var reporter = new EditProgressReporter(store, jobId);
+            var reporter = new EditProgressReporter(store, jobId, 0, spec.TotalStepsFor(job.Kind));
             var (generator, baseGenerator) = GeneratorPaths(db, spec);
             var clips = ClipChoices(spec);
             var outDir = results.Dir(jobId);
@@ -80,12 +80,29 @@ public sealed class EditJob(
             }
             else
             {
-                var start = spec.Source switch
+                // A photo is inverted as a first phase of its own, so its progress is shown too; the edit then starts from its latent.
+                var offset = 0;
+                EditStart start;
+                if (spec.Source == EditSource.Photo)
                 {
-                    EditSource.Seed => new EditStart(Seed: spec.Seed ?? 0),
-                    EditSource.Latent => new EditStart(LatentPath: results.LatentFile(spec.LatentJobId!.Value)),
-                    _ => new EditStart(PhotoPath: paths.ResolveData(spec.Photo!)),
-                };
+                    var inverted = engine.Invert(new InversionRequest
+                    {
+                        GeneratorPath = generator,
+                        PhotoPath = paths.ResolveData(spec.Photo!),
+                        OutputDirectory = Path.Combine(outDir, "inversion"),
+                        ClipModels = clips,
+                        Options = new InversionOptions { Steps = spec.InversionSteps, PreviewEvery = spec.PreviewEvery },
+                    }, new EditProgressReporter(store, jobId, 0, spec.TotalStepsFor(job.Kind)), cts.Token);
+                    offset = spec.InversionSteps;
+                    start = new EditStart(LatentPath: inverted.LatentFile);
+                }
+                else
+                {
+                    start = spec.Source == EditSource.Seed
+                        ? new EditStart(Seed: spec.Seed ?? 0)
+                        : new EditStart(LatentPath: results.LatentFile(spec.LatentJobId!.Value));
+                }
+                reporter = new EditProgressReporter(store, jobId, offset, spec.TotalStepsFor(job.Kind));
                 var r = engine.Edit(new EditRequest
                 {
                     GeneratorPath = generator,
@@ -95,7 +112,6 @@ public sealed class EditJob(
                     Start = start,
                     OutputDirectory = outDir,
                     Options = new LatentOptimizationOptions { Steps = spec.Steps, LearningRate = spec.LearningRate, L2Weight = spec.L2Weight, PreviewEvery = spec.PreviewEvery },
-                    Inversion = new InversionOptions { Steps = spec.InversionSteps, PreviewEvery = spec.PreviewEvery },
                 }, reporter, cts.Token);
                 results.Record(jobId, r.ImagePng, new EditScores(r.StartScore, r.FinalScore));
             }

@@ -3,8 +3,15 @@ using Nada.Web.Progress;
 
 namespace Nada.Web.Edits;
 
-/// <summary>Passes an edit's progress to the progress store (on the job thread): losses plus the CLIP score, and images.</summary>
-public sealed class EditProgressReporter(ProgressStore store, Guid jobId) : IEditProgress
+/// <summary>
+/// Passes an edit's progress to the progress store (on the job thread): losses plus the CLIP score, and images.
+/// A job of two phases (inversion, then edit) reports the second with its steps after the first's.
+/// </summary>
+/// <param name="store">The progress store.</param>
+/// <param name="jobId">The job.</param>
+/// <param name="stepOffset">Steps done by earlier phases of the job.</param>
+/// <param name="totalSteps">Steps of the whole job; null for the phase's own count.</param>
+public sealed class EditProgressReporter(ProgressStore store, Guid jobId, int stepOffset = 0, int? totalSteps = null) : IEditProgress
 {
     /// <summary>Name of the CLIP score series in the job's loss history.</summary>
     public const string ClipScore = "clip_score";
@@ -13,7 +20,8 @@ public sealed class EditProgressReporter(ProgressStore store, Guid jobId) : IEdi
     {
         var values = new Dictionary<string, double>(progress.Losses);
         if (progress.ClipScore is { } score) values[ClipScore] = score;
-        store.ReportStep(jobId, progress.Step, progress.TotalSteps, values);
-        if (progress.PreviewPng is { Length: > 0 } png) store.ReportPreview(jobId, progress.Step, progress.TotalSteps, png);
+        int step = stepOffset + progress.Step, total = totalSteps ?? progress.TotalSteps;
+        store.ReportStep(jobId, step, total, values);
+        if (progress.PreviewPng is { Length: > 0 } png) store.ReportPreview(jobId, step, total, png);
     }
 }

@@ -42,6 +42,9 @@ public sealed record EditSpec
     /// <summary>A live image every this many steps.</summary>
     public int PreviewEvery { get; init; } = 5;
 
+    /// <summary>Steps of the whole job: the inversion's first when an edit starts from a photo.</summary>
+    public int TotalStepsFor(JobKind kind) => kind == JobKind.LatentEdit && Source == EditSource.Photo ? InversionSteps + Steps : Steps;
+
     /// <summary>A title for job lists.</summary>
     public string TitleFor(JobKind kind) => kind == JobKind.PhotoInvert
         ? "invert photo"
@@ -80,5 +83,5 @@ public static class JobSpecs
     /// <summary>Steps the job runs (iterations of an adaptation, steps of an edit or inversion).</summary>
     public static int TotalSteps(JobRecord job) => job.Kind == JobKind.Adaptation
         ? System.Text.Json.JsonSerializer.Deserialize<JobSpec>(job.SpecJson)!.Iterations
-        : System.Text.Json.JsonSerializer.Deserialize<EditSpec>(job.SpecJson)!.Steps;
+        : System.Text.Json.JsonSerializer.Deserialize<EditSpec>(job.SpecJson)!.TotalStepsFor(job.Kind);
 }

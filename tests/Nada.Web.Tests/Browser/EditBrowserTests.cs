@@ -1,6 +1,7 @@
 using Microsoft.Playwright;
 using Nada.Web.Tests.Infrastructure;
 using Nada.Web.Tests.Integration;
+using static Nada.Web.Tests.Browser.BrowserSupport;
 
 namespace Nada.Web.Tests.Browser;
 
@@ -18,7 +19,8 @@ public sealed class EditBrowserTests(TorchEditApp fixture) : IClassFixture<Torch
     public async Task SignUp_EditBySeed_WatchLive_SeeResult()
     {
         var shots = TestPaths.Artifacts();
-        await using var browser = await LaunchChromiumAsync();
+        _playwright ??= await Playwright.CreateAsync();
+        await using var browser = await LaunchChromiumAsync(_playwright);
         var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.App.BaseAddress.ToString(), ViewportSize = new() { Width = 1280, Height = 900 } });
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout(30_000);
@@ -77,7 +79,8 @@ public sealed class EditBrowserTests(TorchEditApp fixture) : IClassFixture<Torch
     public async Task Photo_Invert_ThenBlendWithADomain_BySlider()
     {
         var shots = TestPaths.Artifacts();
-        await using var browser = await LaunchChromiumAsync();
+        _playwright ??= await Playwright.CreateAsync();
+        await using var browser = await LaunchChromiumAsync(_playwright);
         var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.App.BaseAddress.ToString(), ViewportSize = new() { Width = 1280, Height = 900 } });
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout(30_000);
@@ -142,30 +145,5 @@ public sealed class EditBrowserTests(TorchEditApp fixture) : IClassFixture<Torch
         {
             TestPaths.TryDelete(uploads);
         }
-    }
-
-    /// <summary>The input of a MudBlazor field (the id may sit on the input or on its wrapper).</summary>
-    private static ILocator Input(IPage page, string id) => page.Locator($"input{id}, {id} input").First;
-
-    /// <summary>Waits until the Blazor circuit is connected, so clicks reach .NET.</summary>
-    private static Task WaitForInteractiveAsync(IPage page) =>
-        page.WaitForFunctionAsync("() => window.Blazor && document.querySelector('.mud-layout') && !document.querySelector('#components-reconnect-modal[open]')")
-            .ContinueWith(_ => page.WaitForTimeoutAsync(500)).Unwrap();
-
-    private static readonly PageWaitForURLOptions UrlCommitted = new() { WaitUntil = WaitUntilState.Commit };
-
-    private async Task<IBrowser> LaunchChromiumAsync()
-    {
-        Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
-        var exe = Environment.GetEnvironmentVariable("NADA_CHROMIUM") is { Length: > 0 } c ? c : "/usr/bin/chromium";
-        if (!File.Exists(exe))
-            Assert.Fail($"Chromium not found at {exe}: run the tests through scripts/in-userland.sh (its userland installs Debian's chromium) or set NADA_CHROMIUM.");
-        _playwright = await Playwright.CreateAsync();
-        return await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = exe,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
     }
 }

@@ -59,6 +59,13 @@ public sealed class EditFormTests : IAsyncLifetime
         Assert.DoesNotContain("Describe the image you want", cut.Markup);
         Assert.Null(submitted);
 
+        Assert.Single(cut.FindAll(".clip-weight"));   // one weight per chosen CLIP model, in the advanced fold
+        cut.Instance.Input.ClipWeights = [20f];
+        cut.Find("#submit-edit").Click();
+        Assert.Contains("CLIP weights must be between 0 (exclusive) and 10", cut.Markup);
+        Assert.Null(submitted);
+
+        cut.Instance.Input.ClipWeights = [0.5f];
         cut.Instance.Input.LearningRate = 0.05;
         cut.Instance.Input.Steps = 40;
         cut.Instance.Input.Generator = Generators[1].Choice;
@@ -68,6 +75,7 @@ public sealed class EditFormTests : IAsyncLifetime
         Assert.Equal("a smiling face", submitted.Text);
         Assert.Equal(Generators[1].Choice, submitted.Generator);
         Assert.Equal(40, submitted.Steps);
+        Assert.Equal([0.5f], submitted.ClipWeights);
     }
 
     [Fact]

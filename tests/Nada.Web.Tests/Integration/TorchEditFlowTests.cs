@@ -192,6 +192,23 @@ public sealed class TorchEditFlowTests(TorchEditApp fixture) : IClassFixture<Tor
     }
 
     [Fact]
+    public async Task EditFromAPhoto_ShowsTheInversionThenTheEdit()
+    {
+        using var alice = await App.NewUserAsync("frank");
+        var photo = new StyleImageDto("me.jpg", Convert.ToBase64String(TestImages.Jpeg(50, 40)));
+        var jobId = await TorchEditApp.SubmitEditAsync(alice, new SubmitEditDto("latent-edit", EditInput.ModelChoice(TorchEditApp.Generator), [TorchEditApp.Clip],
+            "a smiling face", EditSource.Photo, Photo: photo, Steps: 3, InversionSteps: 4, PreviewEvery: 2));
+        var done = await alice.WaitForAsync(jobId, j => j.Status is not (JobStatus.Queued or JobStatus.Running), timeoutSeconds: 60);
+        Assert.True(done.Status == JobStatus.Succeeded, $"{done.Status}: {done.Error}");
+        Assert.Equal(7, done.TotalSteps);
+        Assert.Equal(Enumerable.Range(1, 7), done.Losses.Select(l => l.Step));
+        Assert.All(done.Losses.Take(4), l => Assert.DoesNotContain(EditProgressReporter.ClipScore, l.Losses.Keys));   // inversion
+        Assert.All(done.Losses.Skip(4), l => Assert.Contains(EditProgressReporter.ClipScore, l.Losses.Keys));         // edit
+        var edit = await alice.Http.GetFromJsonAsync<EditSummaryDto>($"/api/edits/{jobId}", ApiClient.Json);
+        Assert.Equal(["image", "latent", "start", "strip"], edit!.Files.Keys.Order());
+    }
+
+    [Fact]
     public async Task BadInput_GetsClearMessages()
     {
         using var alice = await App.NewUserAsync("erin");
