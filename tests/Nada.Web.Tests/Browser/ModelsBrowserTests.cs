@@ -40,16 +40,8 @@ public sealed class ModelsBrowserTests : IAsyncLifetime
     public async Task AdminDownloadsAndUploadsFromThePage()
     {
         var shots = TestPaths.Artifacts();
-        var exe = Environment.GetEnvironmentVariable("NADA_CHROMIUM") is { Length: > 0 } c ? c : "/usr/bin/chromium";
-        if (!File.Exists(exe))
-            Assert.Fail($"Chromium not found at {exe}: run the tests through scripts/in-userland.sh or set NADA_CHROMIUM.");
-        Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
         _playwright = await Playwright.CreateAsync();
-        await using var browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = exe, Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
+        await using var browser = await BrowserSupport.LaunchChromiumAsync(_playwright);
         var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = _app.BaseAddress.ToString(), ViewportSize = new() { Width = 1400, Height = 900 } });
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout(20_000);

@@ -24,12 +24,7 @@ public sealed class TorchEditApp : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        string data = TestPaths.NewTempDir("torch-edit");
-        Directory.CreateDirectory(Path.Combine(data, "models", "generators"));
-        Directory.CreateDirectory(Path.Combine(data, "models", "clip"));
-        File.Copy(ParityFiles.File("stylegan2_rosinality.pt"), Path.Combine(data, "models", "generators", Generator));
-        File.Copy(ParityFiles.File("clip_openai_tiny_vit.pt"), Path.Combine(data, "models", "clip", Clip));
-        App = new NadaAppFactory(data, new Dictionary<string, string> { ["Engine:Kind"] = "torch" });
+        App = NadaAppFactory.TorchOnTinyNetworks("torch-edit");
         return Task.CompletedTask;
     }
 
