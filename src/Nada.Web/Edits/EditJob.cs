@@ -22,9 +22,9 @@ public sealed class EditJob(
     IModelCatalog catalog,
     ProgressStore store,
     RunningJobs running,
+    JobLifecycle lifecycle,
     DataPaths paths,
-    EditResults results,
-    ILogger<EditJob> logger)
+    EditResults results)
 {
     /// <summary>Runs job <paramref name="jobId"/>. Hangfire fires <paramref name="cancellationToken"/> on delete and shutdown.</summary>
     [Queue("gpu")]
@@ -36,108 +36,70 @@ public sealed class EditJob(
         using var db = dbFactory.CreateDbContext();
         var job = db.Jobs.SingleOrDefault(j => j.Id == jobId);
         if (job is null || job.Status is JobStatus.Succeeded or JobStatus.Cancelled or JobStatus.Failed) return;
-        if (job.CancelRequested)
-        {
-            MarkFinished(db, job, JobStatus.Cancelled, null);
-            return;
-        }
-        var now = DateTimeOffset.UtcNow;
-        var claimed = db.Jobs
-            .Where(j => j.Id == jobId && !j.CancelRequested && (j.Status == JobStatus.Queued || j.Status == JobStatus.Running))
-            .ExecuteUpdate(u => u
-                .SetProperty(j => j.Status, JobStatus.Running)
-                .SetProperty(j => j.StartedAt, j => j.StartedAt ?? now)
-                .SetProperty(j => j.Attempts, j => j.Attempts + 1));
-        db.Entry(job).Reload();
-        if (claimed == 0)
-        {
-            if (job.Status is JobStatus.Queued or JobStatus.Running) MarkFinished(db, job, JobStatus.Cancelled, null);
-            return;
-        }
-        store.SetStatus(jobId, JobStatus.Running);
+        if (!lifecycle.TryClaim(db, job)) return;
         var spec = JsonSerializer.Deserialize<EditSpec>(job.SpecJson)!;
+        if (!lifecycle.Run(db, job, cancellationToken, ct => RunEngine(db, job, spec, ct), e => results.ForUser(e.Message)))
+            return;
+        lifecycle.MarkFinished(db, job, JobStatus.Succeeded, null);
+    }
 
-        var cts = running.Start(jobId, cancellationToken);
-        if (db.Jobs.AsNoTracking().Any(j => j.Id == jobId && j.CancelRequested)) cts.Cancel();
-        try
+    private void RunEngine(NadaDbContext db, JobRecord job, EditSpec spec, CancellationToken ct)
+    {
+        var jobId = job.Id;
+        var reporter = new EditProgressReporter(store, jobId, 0, spec.TotalStepsFor(job.Kind));
+        var (generator, baseGenerator) = GeneratorPaths(db, spec);
+        var clips = ClipChoices(spec);
+        var outDir = results.Dir(jobId);
+        if (Directory.Exists(outDir)) Directory.Delete(outDir, recursive: true);   // a rerun after a restart starts over
+        if (job.Kind == JobKind.PhotoInvert)
         {
-            var reporter = new EditProgressReporter(store, jobId, 0, spec.TotalStepsFor(job.Kind));
-            var (generator, baseGenerator) = GeneratorPaths(db, spec);
-            var clips = ClipChoices(spec);
-            var outDir = results.Dir(jobId);
-            if (Directory.Exists(outDir)) Directory.Delete(outDir, recursive: true);   // a rerun after a restart starts over
-            if (job.Kind == JobKind.PhotoInvert)
+            var r = engine.Invert(new InversionRequest
             {
-                var r = engine.Invert(new InversionRequest
+                GeneratorPath = generator,
+                PhotoPath = paths.ResolveData(spec.Photo!),
+                OutputDirectory = outDir,
+                ClipModels = clips,
+                Options = new InversionOptions { Steps = spec.Steps, LearningRate = spec.LearningRate, PreviewEvery = spec.PreviewEvery },
+            }, reporter, ct);
+            results.Record(jobId, r.ImagePng, new EditScores(r.StartMse, r.FinalMse));
+        }
+        else
+        {
+            // A photo is inverted as a first phase of its own, so its progress is shown too; the edit then starts from its latent.
+            var offset = 0;
+            EditStart start;
+            if (spec.Source == EditSource.Photo)
+            {
+                var inverted = engine.Invert(new InversionRequest
                 {
                     GeneratorPath = generator,
                     PhotoPath = paths.ResolveData(spec.Photo!),
-                    OutputDirectory = outDir,
+                    OutputDirectory = Path.Combine(outDir, "inversion"),
                     ClipModels = clips,
-                    Options = new InversionOptions { Steps = spec.Steps, LearningRate = spec.LearningRate, PreviewEvery = spec.PreviewEvery },
-                }, reporter, cts.Token);
-                results.Record(jobId, r.ImagePng, new EditScores(r.StartMse, r.FinalMse));
+                    Options = new InversionOptions { Steps = spec.InversionSteps, PreviewEvery = spec.PreviewEvery },
+                }, new EditProgressReporter(store, jobId, 0, spec.TotalStepsFor(job.Kind)), ct);
+                offset = spec.InversionSteps;
+                start = new EditStart(LatentPath: inverted.LatentFile);
             }
             else
             {
-                // A photo is inverted as a first phase of its own, so its progress is shown too; the edit then starts from its latent.
-                var offset = 0;
-                EditStart start;
-                if (spec.Source == EditSource.Photo)
-                {
-                    var inverted = engine.Invert(new InversionRequest
-                    {
-                        GeneratorPath = generator,
-                        PhotoPath = paths.ResolveData(spec.Photo!),
-                        OutputDirectory = Path.Combine(outDir, "inversion"),
-                        ClipModels = clips,
-                        Options = new InversionOptions { Steps = spec.InversionSteps, PreviewEvery = spec.PreviewEvery },
-                    }, new EditProgressReporter(store, jobId, 0, spec.TotalStepsFor(job.Kind)), cts.Token);
-                    offset = spec.InversionSteps;
-                    start = new EditStart(LatentPath: inverted.LatentFile);
-                }
-                else
-                {
-                    start = spec.Source == EditSource.Seed
-                        ? new EditStart(Seed: spec.Seed ?? 0)
-                        : new EditStart(LatentPath: results.LatentFile(spec.LatentJobId!.Value));
-                }
-                reporter = new EditProgressReporter(store, jobId, offset, spec.TotalStepsFor(job.Kind));
-                var r = engine.Edit(new EditRequest
-                {
-                    GeneratorPath = generator,
-                    BaseGeneratorPath = baseGenerator,
-                    ClipModels = clips,
-                    Text = spec.Text,
-                    Start = start,
-                    OutputDirectory = outDir,
-                    Options = new LatentOptimizationOptions { Steps = spec.Steps, LearningRate = spec.LearningRate, L2Weight = spec.L2Weight, PreviewEvery = spec.PreviewEvery },
-                }, reporter, cts.Token);
-                results.Record(jobId, r.ImagePng, new EditScores(r.StartScore, r.FinalScore));
+                start = spec.Source == EditSource.Seed
+                    ? new EditStart(Seed: spec.Seed ?? 0)
+                    : new EditStart(LatentPath: results.LatentFile(spec.LatentJobId!.Value));
             }
-        }
-        catch (OperationCanceledException) when (cts.IsCancellationRequested)
-        {
-            db.Entry(job).Reload();
-            if (job.CancelRequested || !cancellationToken.IsCancellationRequested)
+            reporter = new EditProgressReporter(store, jobId, offset, spec.TotalStepsFor(job.Kind));
+            var r = engine.Edit(new EditRequest
             {
-                MarkFinished(db, job, JobStatus.Cancelled, null);
-                return;
-            }
-            logger.LogInformation("Edit job {JobId} interrupted by shutdown; it starts over on the next start", jobId);
-            throw;
+                GeneratorPath = generator,
+                BaseGeneratorPath = baseGenerator,
+                ClipModels = clips,
+                Text = spec.Text,
+                Start = start,
+                OutputDirectory = outDir,
+                Options = new LatentOptimizationOptions { Steps = spec.Steps, LearningRate = spec.LearningRate, L2Weight = spec.L2Weight, PreviewEvery = spec.PreviewEvery },
+            }, reporter, ct);
+            results.Record(jobId, r.ImagePng, new EditScores(r.StartScore, r.FinalScore));
         }
-        catch (Exception e)
-        {
-            logger.LogError(e, "Edit job {JobId} failed", jobId);
-            MarkFinished(db, job, JobStatus.Failed, results.ForUser(e.Message));
-            throw;
-        }
-        finally
-        {
-            running.Finish(jobId, cts);
-        }
-        MarkFinished(db, job, JobStatus.Succeeded, null);
     }
 
     private (string Generator, string? Base) GeneratorPaths(NadaDbContext db, EditSpec spec)
@@ -154,21 +116,5 @@ public sealed class EditJob(
         return (model.Path, null);
     }
 
-    private List<ClipModelChoice> ClipChoices(EditSpec spec) =>
-        spec.ClipModels.Select((id, i) =>
-        {
-            var m = catalog.ClipModels().FirstOrDefault(c => c.Id == id)
-                ?? throw new InvalidOperationException($"The CLIP model '{id}' is no longer in the models folder.");
-            return new ClipModelChoice(m.Path, spec.ClipWeights.Count > i ? spec.ClipWeights[i] : 1f);
-        }).ToList();
-
-    private void MarkFinished(NadaDbContext db, JobRecord job, JobStatus status, string? error)
-    {
-        job.Status = status;
-        job.Error = error;
-        job.FinishedAt = DateTimeOffset.UtcNow;
-        db.SaveChanges();
-        store.SetStatus(job.Id, status, error);
-        logger.LogInformation("Edit job {JobId} {Status}", job.Id, status);
-    }
+    private List<ClipModelChoice> ClipChoices(EditSpec spec) => JobLifecycle.ClipChoices(catalog, spec.ClipModels, spec.ClipWeights);
 }

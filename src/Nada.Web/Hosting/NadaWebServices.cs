@@ -108,6 +108,7 @@ public static class NadaWebServices
         services.AddScoped<SubmitValidator>();
         services.AddScoped<JobService>();
         services.AddScoped<DomainService>();
+        services.AddSingleton<JobLifecycle>();
         services.AddTransient<AdaptationJob>();
         services.AddEditing();
         services.AddNadaJobs(config);

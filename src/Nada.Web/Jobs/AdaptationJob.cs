@@ -20,6 +20,7 @@ public sealed class AdaptationJob(
     IModelCatalog catalog,
     ProgressStore store,
     RunningJobs running,
+    JobLifecycle lifecycle,
     DataPaths paths,
     ILogger<AdaptationJob> logger)
 {
@@ -44,77 +45,29 @@ public sealed class AdaptationJob(
         }
         if (job.CancelRequested)
         {
-            MarkFinished(db, job, JobStatus.Cancelled, null);
+            lifecycle.MarkFinished(db, job, JobStatus.Cancelled, null);
             return;
         }
-
         var spec = JsonSerializer.Deserialize<JobSpec>(job.SpecJson)!;
         var request = BuildRequest(jobId, spec);
         var resume = engine.HasCheckpoint(request.OutputDirectory);
-        // Claim the job in one conditional update, so a cancel that lands meanwhile is never overwritten.
-        var now = DateTimeOffset.UtcNow;
-        var claimed = db.Jobs
-            .Where(j => j.Id == jobId && !j.CancelRequested && (j.Status == JobStatus.Queued || j.Status == JobStatus.Running))
-            .ExecuteUpdate(u => u
-                .SetProperty(j => j.Status, JobStatus.Running)
-                .SetProperty(j => j.StartedAt, j => j.StartedAt ?? now)
-                .SetProperty(j => j.Attempts, j => j.Attempts + 1));
-        db.Entry(job).Reload();
-        if (claimed == 0)
-        {
-            logger.LogInformation("Job {JobId} was cancelled before it started", jobId);
-            if (job.Status is JobStatus.Queued or JobStatus.Running) MarkFinished(db, job, JobStatus.Cancelled, null);
-            return;
-        }
-        store.SetStatus(jobId, JobStatus.Running);
+        if (!lifecycle.TryClaim(db, job)) return;
         logger.LogInformation("Job {JobId} starts (attempt {Attempt}, resume={Resume})", jobId, job.Attempts, resume);
 
-        var cts = running.Start(jobId, cancellationToken);
-        // A cancel between the claim and the registration above did not reach this token: look once more.
-        if (db.Jobs.AsNoTracking().Any(j => j.Id == jobId && j.CancelRequested)) cts.Cancel();
-        AdaptationResult result;
-        try
-        {
-            result = engine.Run(request, new StoreProgressReporter(store, jobId), cts.Token, resume);
-        }
-        catch (OperationCanceledException) when (cts.IsCancellationRequested)
-        {
-            db.Entry(job).Reload();
-            if (job.CancelRequested || !cancellationToken.IsCancellationRequested)
-            {
-                MarkFinished(db, job, JobStatus.Cancelled, null);
-                return;
-            }
-            // The server is stopping: leave the job Running so it resumes from its checkpoint on the next start.
-            logger.LogInformation("Job {JobId} interrupted by shutdown; it resumes on the next start", jobId);
-            throw;
-        }
-        catch (Exception e)
-        {
-            logger.LogError(e, "Job {JobId} failed", jobId);
-            MarkFinished(db, job, JobStatus.Failed, e.Message);
-            throw;
-        }
-        finally
-        {
-            running.Finish(jobId, cts);
-        }
+        AdaptationResult? result = null;
+        if (!lifecycle.Run(db, job, cancellationToken, ct => result = engine.Run(request, new StoreProgressReporter(store, jobId), ct, resume)))
+            return;
 
-        var domain = RecordDomain(db, job, spec, result);
+        var domain = RecordDomain(db, job, spec, result!);
         job.DomainId = domain.Id;
-        MarkFinished(db, job, JobStatus.Succeeded, null);
+        lifecycle.MarkFinished(db, job, JobStatus.Succeeded, null);
     }
 
     private AdaptationRequest BuildRequest(Guid jobId, JobSpec spec)
     {
         var generator = catalog.Generators().FirstOrDefault(g => g.Id == spec.Generator)
             ?? throw new InvalidOperationException($"The base generator '{spec.Generator}' is no longer in the models folder.");
-        var clips = spec.ClipModels.Select((id, i) =>
-        {
-            var m = catalog.ClipModels().FirstOrDefault(c => c.Id == id)
-                ?? throw new InvalidOperationException($"The CLIP model '{id}' is no longer in the models folder.");
-            return new ClipModelChoice(m.Path, spec.ClipWeights.Count > i ? spec.ClipWeights[i] : 1f);
-        }).ToList();
+        var clips = JobLifecycle.ClipChoices(catalog, spec.ClipModels, spec.ClipWeights);
         return new AdaptationRequest
         {
             GeneratorPath = generator.Path,
@@ -165,15 +118,5 @@ public sealed class AdaptationJob(
         Directory.CreateDirectory(to);
         foreach (var f in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
             File.Copy(f, Path.Combine(to, Path.GetRelativePath(from, f)), overwrite: true);
-    }
-
-    private void MarkFinished(NadaDbContext db, JobRecord job, JobStatus status, string? error)
-    {
-        job.Status = status;
-        job.Error = error;
-        job.FinishedAt = DateTimeOffset.UtcNow;
-        db.SaveChanges();
-        store.SetStatus(job.Id, status, error, job.DomainId);
-        logger.LogInformation("Job {JobId} {Status}", job.Id, status);
     }
 }
