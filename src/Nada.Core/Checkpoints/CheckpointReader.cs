@@ -32,8 +32,7 @@ public static class CheckpointReader
     public static object? Read(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var context = new PickleContext(path);
-        try
+        return Guarded(path, "The file may be corrupt; if it loads in PyTorch, report it", context =>
         {
             using var stream = OpenChecked(path);
             var head = ReadHead(stream, 512);
@@ -58,6 +57,19 @@ public static class CheckpointReader
                     graph = PickleMachine.Load(ReadAll(stream, context), context);
                     return GraphFinisher.Finish(graph, context);
             }
+        });
+    }
+
+    /// <summary>
+    /// Runs a read with a fresh <see cref="PickleContext"/>: unexpected errors become one <see cref="CheckpointException"/>
+    /// naming the file (with <paramref name="hint"/>), and the reader's intermediate tensors are always freed.
+    /// </summary>
+    internal static T Guarded<T>(string path, string hint, Func<PickleContext, T> read)
+    {
+        var context = new PickleContext(path);
+        try
+        {
+            return read(context);
         }
         catch (CheckpointException)
         {
@@ -65,8 +77,7 @@ public static class CheckpointReader
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            throw new CheckpointException(path, $"unexpected error while reading ({e.GetType().Name}: {e.Message})",
-                "The file may be corrupt; if it loads in PyTorch, report it", e);
+            throw new CheckpointException(path, $"unexpected error while reading ({e.GetType().Name}: {e.Message})", hint, e);
         }
         finally
         {

@@ -23,8 +23,7 @@ public static partial class TorchScriptArchive
     public static Dictionary<string, Tensor> LoadParameters(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var context = new PickleContext(path);
-        try
+        return CheckpointReader.Guarded(path, "The file may be corrupt", context =>
         {
             using var stream = CheckpointReader.OpenChecked(path);
             var head = new byte[Math.Min(4, stream.Length)];
@@ -48,23 +47,7 @@ public static partial class TorchScriptArchive
             var result = new Dictionary<string, Tensor>();
             Collect(root, "", declarations, result, 0, context);
             return result;
-        }
-        catch (CheckpointException)
-        {
-            throw;
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            throw new CheckpointException(path, $"unexpected error while reading ({e.GetType().Name}: {e.Message})",
-                "The file may be corrupt", e);
-        }
-        finally
-        {
-            foreach (var tensor in context.Intermediates)
-            {
-                tensor.Dispose();
-            }
-        }
+        });
     }
 
     private sealed record Declaration(List<string> Parameters, List<string> Buffers);
