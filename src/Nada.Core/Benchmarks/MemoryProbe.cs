@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace Nada.Core.Benchmarks;
 
 /// <summary>
@@ -29,13 +27,13 @@ public sealed class MemoryProbe
             : "unavailable: TorchSharp exposes no CUDA memory statistics and NVML could not be loaded";
 
     /// <summary>Name of the GPU per NVML, when available.</summary>
-    public string? GpuName => _nvmlDevice != IntPtr.Zero ? Nvml.Name(_nvmlDevice) : null;
+    public string? GpuName => Nvml.Name(_nvmlDevice);
 
     /// <summary>Takes a reading (call at the end of every step).</summary>
     public void Sample()
     {
-        if (_nvmlDevice != IntPtr.Zero && Nvml.UsedBytes(_nvmlDevice) is long used)
-            _peakDevice = Math.Max(_peakDevice, used);
+        if (Nvml.MemoryBytes(_nvmlDevice) is { } memory)
+            _peakDevice = Math.Max(_peakDevice, memory.Used);
     }
 
     /// <summary>The peak so far in bytes; null when unknown.</summary>
@@ -58,38 +56,5 @@ public sealed class MemoryProbe
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }
         return null;
-    }
-
-    private static class Nvml
-    {
-        private const string Lib = "libnvidia-ml.so.1";
-
-        [StructLayout(LayoutKind.Sequential)]
-        private struct NvmlMemory { public ulong Total, Free, Used; }
-
-        [DllImport(Lib, EntryPoint = "nvmlInit_v2")] private static extern int Init();
-        [DllImport(Lib, EntryPoint = "nvmlDeviceGetHandleByIndex_v2")] private static extern int Handle(uint index, out IntPtr device);
-        [DllImport(Lib, EntryPoint = "nvmlDeviceGetMemoryInfo")] private static extern int Memory(IntPtr device, out NvmlMemory memory);
-        [DllImport(Lib, EntryPoint = "nvmlDeviceGetName")] private static extern int GetName(IntPtr device, byte[] name, uint length);
-
-        public static IntPtr TryOpen(uint index)
-        {
-            try
-            {
-                return Init() == 0 && Handle(index, out var d) == 0 ? d : IntPtr.Zero;
-            }
-            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-            {
-                return IntPtr.Zero;
-            }
-        }
-
-        public static long? UsedBytes(IntPtr device) => Memory(device, out var m) == 0 ? (long)m.Used : null;
-
-        public static string? Name(IntPtr device)
-        {
-            var buf = new byte[96];
-            return GetName(device, buf, (uint)buf.Length) == 0 ? System.Text.Encoding.ASCII.GetString(buf).TrimEnd('\0') : null;
-        }
     }
 }

@@ -150,6 +150,7 @@ public sealed class BrowserTests(AppFixture fixture) : IDisposable
         await admin.ClickAsync("#sign-in");
         await admin.WaitForURLAsync("**/admin/queue", UrlCommitted);
         await Assertions.Expect(admin.Locator(".queue-succeeded")).ToContainTextAsync(email);
+        await Assertions.Expect(admin.Locator("#device-status")).ToContainTextAsync("Engine device: cpu");
         await admin.ScreenshotAsync(new() { Path = Path.Combine(shots, "08-admin-queue.png"), FullPage = true });
         var dashboard = await admin.GotoAsync("/hangfire");
         Assert.Equal(200, dashboard!.Status);
