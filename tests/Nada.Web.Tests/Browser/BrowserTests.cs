@@ -97,7 +97,7 @@ public sealed class BrowserTests(AppFixture fixture) : IDisposable
         await Assertions.Expect(page.Locator("#domain-link")).ToBeVisibleAsync(new() { Timeout = 30_000 });
         var lastStep = int.Parse((await preview.GetAttributeAsync("data-step"))!);
         Assert.True(lastStep > firstStep, $"the preview did not update live ({firstStep} -> {lastStep})");
-        Assert.Equal("Succeeded", await page.Locator("#job-live").GetAttributeAsync("data-status"));
+        await Assertions.Expect(page.Locator("#job-live")).ToHaveAttributeAsync("data-status", "Succeeded");
         await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "04-done.png"), FullPage = true });
 
         // Gallery and domain page: sample by seed, then share.

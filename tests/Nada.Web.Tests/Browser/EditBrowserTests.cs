@@ -56,7 +56,7 @@ public sealed class EditBrowserTests(TorchEditApp fixture) : IClassFixture<Torch
             await page.WaitForFunctionAsync("() => { const i = document.querySelector('#edit-result-image'); return i && i.complete && i.naturalWidth > 0; }",
                 null, new() { Timeout = 60_000 });
             await page.WaitForFunctionAsync("() => { const i = document.querySelector('#edit-strip'); return i && i.complete && i.naturalWidth > 0; }");
-            Assert.Equal("Succeeded", await page.Locator("#job-live").GetAttributeAsync("data-status"));
+            await Assertions.Expect(page.Locator("#job-live")).ToHaveAttributeAsync("data-status", "Succeeded");
             await Assertions.Expect(page.Locator("#edit-scores")).ToContainTextAsync("CLIP score");
             await Assertions.Expect(page.Locator("#loss-chart svg").First).ToBeVisibleAsync();
             await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "edit-03-result.png"), FullPage = true });

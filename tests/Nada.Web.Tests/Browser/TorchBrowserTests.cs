@@ -50,7 +50,7 @@ public sealed class TorchBrowserTests : IAsyncLifetime
             await Assertions.Expect(preview).ToBeVisibleAsync(new() { Timeout = 120_000 });
             await page.WaitForFunctionAsync("() => { const i = document.querySelector('#preview-image'); return i && i.complete && i.naturalWidth > 0; }");
             await Assertions.Expect(page.Locator("#domain-link")).ToBeVisibleAsync(new() { Timeout = 180_000 });
-            Assert.Equal("Succeeded", await page.Locator("#job-live").GetAttributeAsync("data-status"));
+            await Assertions.Expect(page.Locator("#job-live")).ToHaveAttributeAsync("data-status", "Succeeded");
             await Assertions.Expect(page.Locator("#loss-chart svg").First).ToBeVisibleAsync();
             await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "torch-01-live-done.png"), FullPage = true });
 
