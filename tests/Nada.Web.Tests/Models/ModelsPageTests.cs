@@ -19,6 +19,10 @@ namespace Nada.Web.Tests.Models;
 /// <summary>bUnit tests of /admin/models: the registry rows, live progress from the notifier, failures, the download button.</summary>
 public sealed class ModelsPageTests : IAsyncLifetime
 {
+    // The page re-renders at most every 200 ms through a delayed render; on a busy CI machine that can take longer
+    // than bUnit's default one-second wait.
+    private static readonly TimeSpan RenderWait = TimeSpan.FromSeconds(15);
+
     private readonly BunitContext _ctx = new();
     private readonly string _dir = TestPaths.NewTempDir("models-page");
     private readonly RecordingJobClient _jobs = new();
@@ -101,7 +105,7 @@ public sealed class ModelsPageTests : IAsyncLifetime
             Assert.Contains("75.0%", text);
             Assert.Contains("2.0 MiB/s", text);
             Assert.Contains("1:05 left", text);
-        });
+        }, RenderWait);
 
         _notifier.Failed("page-missing", "no source could be reached for 'page-missing'; put the file at /x/missing.pt by hand");
         cut.WaitForAssertion(() =>
@@ -109,7 +113,7 @@ public sealed class ModelsPageTests : IAsyncLifetime
             Assert.Equal("failed", cut.Find("#model-page-missing").GetAttribute("data-state"));
             Assert.Contains("put the file at /x/missing.pt by hand", cut.Find("#model-page-missing .download-error").TextContent);
             Assert.Single(cut.FindAll("#model-page-missing .download-button")); // can be retried
-        });
+        }, RenderWait);
     }
 
     [Fact]
@@ -132,7 +136,7 @@ public sealed class ModelsPageTests : IAsyncLifetime
     {
         var cut = _ctx.Render<ModelsPage>();
         cut.Find("#model-page-present .verify-button").Click();
-        cut.WaitForAssertion(() => Assert.Contains("ok: no published hash; recorded SHA-256", cut.Find("#model-page-present .verification").TextContent));
+        cut.WaitForAssertion(() => Assert.Contains("ok: no published hash; recorded SHA-256", cut.Find("#model-page-present .verification").TextContent), RenderWait);
     }
 
     /// <summary>Records what the page asked Hangfire to run.</summary>
