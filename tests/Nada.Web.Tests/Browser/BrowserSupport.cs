@@ -30,4 +30,24 @@ internal static class BrowserSupport
             Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
         });
     }
+
+    /// <summary>A fresh page in a new context on the app's address, with the given default timeout.</summary>
+    public static async Task<IPage> NewPageAsync(IBrowser browser, Uri baseAddress, float timeoutMs, int width = 1280)
+    {
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = baseAddress.ToString(), ViewportSize = new() { Width = width, Height = 900 } });
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(timeoutMs);
+        return page;
+    }
+
+    /// <summary>Signs up through the static form (password User-pass-1) and waits for the submit page it lands on.</summary>
+    public static async Task SignUpAsync(IPage page, string email)
+    {
+        await page.GotoAsync("/account/register");
+        await page.FillAsync("#email", email);
+        await page.FillAsync("#password", "User-pass-1");
+        await page.FillAsync("#confirm", "User-pass-1");
+        await page.ClickAsync("#sign-up");
+        await page.WaitForURLAsync("**/submit", UrlCommitted);
+    }
 }

@@ -1,6 +1,8 @@
 using Microsoft.Playwright;
 using Nada.Web.Tests.Infrastructure;
 
+using static Nada.Web.Tests.Browser.BrowserSupport;
+
 namespace Nada.Web.Tests.Browser;
 
 /// <summary>
@@ -25,9 +27,7 @@ public sealed class BrowserTests(AppFixture fixture) : IDisposable
     {
         var shots = TestPaths.Artifacts();
         await using var browser = await LaunchChromiumAsync();
-        var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = _app.BaseAddress.ToString(), ViewportSize = new() { Width = 1280, Height = 900 } });
-        var page = await context.NewPageAsync();
-        page.SetDefaultTimeout(20_000);
+        var page = await NewPageAsync(browser, _app.BaseAddress, 20_000);
         try
         {
             await RunAsync(browser, page, shots);
@@ -141,8 +141,7 @@ public sealed class BrowserTests(AppFixture fixture) : IDisposable
         await page.WaitForURLAsync("**/account/login**", UrlCommitted);
 
         // The admin signs in through the form and sees the job in the queue page and the Hangfire dashboard.
-        var adminContext = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = _app.BaseAddress.ToString(), ViewportSize = new() { Width = 1280, Height = 900 } });
-        var admin = await adminContext.NewPageAsync();
+        var admin = await NewPageAsync(browser, _app.BaseAddress, 30_000);   // Playwright's default timeout
         await admin.GotoAsync("/admin/queue");
         await admin.WaitForURLAsync("**/account/login**", UrlCommitted);
         await admin.FillAsync("#email", NadaAppFactory.AdminEmail);
@@ -156,12 +155,6 @@ public sealed class BrowserTests(AppFixture fixture) : IDisposable
         Assert.Equal(200, dashboard!.Status);
         await Assertions.Expect(admin.Locator("body")).ToContainTextAsync("NadaWeb jobs");
     }
-
-    private static ILocator Input(IPage page, string id) => BrowserSupport.Input(page, id);
-
-    private static Task WaitForInteractiveAsync(IPage page) => BrowserSupport.WaitForInteractiveAsync(page);
-
-    private static readonly PageWaitForURLOptions UrlCommitted = BrowserSupport.UrlCommitted;
 
     private IPlaywright? _playwright;
 

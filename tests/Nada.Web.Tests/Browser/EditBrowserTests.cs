@@ -21,18 +21,11 @@ public sealed class EditBrowserTests(TorchEditApp fixture) : IClassFixture<Torch
         var shots = TestPaths.Artifacts();
         _playwright ??= await Playwright.CreateAsync();
         await using var browser = await LaunchChromiumAsync(_playwright);
-        var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.App.BaseAddress.ToString(), ViewportSize = new() { Width = 1280, Height = 900 } });
-        var page = await context.NewPageAsync();
-        page.SetDefaultTimeout(30_000);
+        var page = await NewPageAsync(browser, fixture.App.BaseAddress, 30_000);
         try
         {
             var email = $"editor-{Guid.NewGuid():N}@nada.test";
-            await page.GotoAsync("/account/register");
-            await page.FillAsync("#email", email);
-            await page.FillAsync("#password", "User-pass-1");
-            await page.FillAsync("#confirm", "User-pass-1");
-            await page.ClickAsync("#sign-up");
-            await page.WaitForURLAsync("**/submit", UrlCommitted);
+            await SignUpAsync(page, email);
 
             await page.GotoAsync("/edit");
             await WaitForInteractiveAsync(page);
@@ -81,18 +74,11 @@ public sealed class EditBrowserTests(TorchEditApp fixture) : IClassFixture<Torch
         var shots = TestPaths.Artifacts();
         _playwright ??= await Playwright.CreateAsync();
         await using var browser = await LaunchChromiumAsync(_playwright);
-        var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.App.BaseAddress.ToString(), ViewportSize = new() { Width = 1280, Height = 900 } });
-        var page = await context.NewPageAsync();
-        page.SetDefaultTimeout(30_000);
+        var page = await NewPageAsync(browser, fixture.App.BaseAddress, 30_000);
         var uploads = TestPaths.NewTempDir("photo");
         try
         {
-            await page.GotoAsync("/account/register");
-            await page.FillAsync("#email", $"photo-{Guid.NewGuid():N}@nada.test");
-            await page.FillAsync("#password", "User-pass-1");
-            await page.FillAsync("#confirm", "User-pass-1");
-            await page.ClickAsync("#sign-up");
-            await page.WaitForURLAsync("**/submit", UrlCommitted);
+            await SignUpAsync(page, $"photo-{Guid.NewGuid():N}@nada.test");
             // A gallery domain of the same base model (a short adaptation, through the API with this browser's cookies).
             var adapt = await page.APIRequest.PostAsync("/api/jobs", new()
             {

@@ -4,6 +4,8 @@ using Nada.Core.Tests.Models;
 using Nada.Web.Tests.Infrastructure;
 using Nada.Web.Tests.Models;
 
+using static Nada.Web.Tests.Browser.BrowserSupport;
+
 namespace Nada.Web.Tests.Browser;
 
 /// <summary>
@@ -42,9 +44,7 @@ public sealed class ModelsBrowserTests : IAsyncLifetime
         var shots = TestPaths.Artifacts();
         _playwright = await Playwright.CreateAsync();
         await using var browser = await BrowserSupport.LaunchChromiumAsync(_playwright);
-        var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = _app.BaseAddress.ToString(), ViewportSize = new() { Width = 1400, Height = 900 } });
-        var page = await context.NewPageAsync();
-        page.SetDefaultTimeout(20_000);
+        var page = await NewPageAsync(browser, _app.BaseAddress, 20_000, width: 1400);
         try
         {
             await page.GotoAsync("/admin/models");

@@ -26,17 +26,10 @@ public sealed class TorchBrowserTests : IAsyncLifetime
         var shots = TestPaths.Artifacts();
         _playwright = await Playwright.CreateAsync();
         await using var browser = await LaunchChromiumAsync(_playwright);
-        var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = _app.BaseAddress.ToString(), ViewportSize = new() { Width = 1280, Height = 900 } });
-        var page = await context.NewPageAsync();
-        page.SetDefaultTimeout(30_000);
+        var page = await NewPageAsync(browser, _app.BaseAddress, 30_000);
         try
         {
-            await page.GotoAsync("/account/register");
-            await page.FillAsync("#email", $"torch-{Guid.NewGuid():N}@nada.test");
-            await page.FillAsync("#password", "User-pass-1");
-            await page.FillAsync("#confirm", "User-pass-1");
-            await page.ClickAsync("#sign-up");
-            await page.WaitForURLAsync("**/submit", UrlCommitted);
+            await SignUpAsync(page, $"torch-{Guid.NewGuid():N}@nada.test");
             await WaitForInteractiveAsync(page);
             await Assertions.Expect(Input(page, "#generator")).ToHaveValueAsync(new System.Text.RegularExpressions.Regex("tiny-stylegan2"));
             await Input(page, "#target-text").FillAsync("sketch");
