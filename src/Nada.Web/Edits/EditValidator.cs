@@ -23,18 +23,7 @@ public sealed class EditValidator(IModelCatalog catalog, IOptions<LimitsOptions>
             errors[nameof(input.Generator)] = g.Length == 0 ? "Choose a generator: a base model or a gallery domain." : $"Unknown generator '{g}'; choose one from the list.";
         }
 
-        var clips = catalog.ClipModels();
-        if (input.ClipModels.Count == 0 && input.Kind == JobKind.LatentEdit)
-            errors[nameof(input.ClipModels)] = "Choose at least one CLIP model.";
-        else if (input.ClipModels.FirstOrDefault(c => clips.All(m => m.Id != c)) is { } bad)
-            errors[nameof(input.ClipModels)] = $"Unknown CLIP model '{bad}'; choose one from the list.";
-        else if (input.ClipModels.Distinct().Count() != input.ClipModels.Count)
-            errors[nameof(input.ClipModels)] = "Each CLIP model can be chosen once.";
-        if (input.ClipWeights is { Count: > 0 } w)
-        {
-            if (w.Count != input.ClipModels.Count) errors[nameof(input.ClipWeights)] = "Give one weight per CLIP model.";
-            else if (w.Any(x => !float.IsFinite(x) || x <= 0 || x > 10)) errors[nameof(input.ClipWeights)] = "CLIP weights must be between 0 (exclusive) and 10.";
-        }
+        Jobs.SubmitValidator.CheckClipChoices(catalog, input.ClipModels, input.ClipWeights, required: input.Kind == JobKind.LatentEdit, errors);
 
         var text = input.Text?.Trim() ?? "";
         if (input.Kind == JobKind.LatentEdit)

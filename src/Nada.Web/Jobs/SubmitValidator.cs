@@ -16,20 +16,7 @@ public sealed class SubmitValidator(IModelCatalog catalog, IOptions<LimitsOption
             errors[nameof(input.Generator)] = string.IsNullOrEmpty(input.Generator)
                 ? "Choose a base generator."
                 : $"Unknown base generator '{input.Generator}'; choose one from the list.";
-        var clips = catalog.ClipModels();
-        if (input.ClipModels.Count == 0)
-            errors[nameof(input.ClipModels)] = "Choose at least one CLIP model.";
-        else if (input.ClipModels.FirstOrDefault(c => clips.All(m => m.Id != c)) is { } bad)
-            errors[nameof(input.ClipModels)] = $"Unknown CLIP model '{bad}'; choose one from the list.";
-        else if (input.ClipModels.Distinct().Count() != input.ClipModels.Count)
-            errors[nameof(input.ClipModels)] = "Each CLIP model can be chosen once.";
-        if (input.ClipWeights is { Count: > 0 } w)
-        {
-            if (w.Count != input.ClipModels.Count)
-                errors[nameof(input.ClipWeights)] = "Give one weight per CLIP model.";
-            else if (w.Any(x => !float.IsFinite(x) || x <= 0 || x > 10))
-                errors[nameof(input.ClipWeights)] = "CLIP weights must be between 0 (exclusive) and 10.";
-        }
+        CheckClipChoices(catalog, input.ClipModels, input.ClipWeights, required: true, errors);
 
         var source = input.SourceText?.Trim() ?? "";
         var target = input.TargetText?.Trim() ?? "";
@@ -66,5 +53,28 @@ public sealed class SubmitValidator(IModelCatalog catalog, IOptions<LimitsOption
         try { o.Validate(int.MaxValue); }
         catch (ArgumentException e) { return e.Message; }
         return null;
+    }
+
+    /// <summary>
+    /// Checks chosen CLIP model ids against the catalog (known, each once, at least one when
+    /// <paramref name="required"/>) and their weights (one each, in (0, 10]); errors go under "ClipModels" and "ClipWeights".
+    /// </summary>
+    public static void CheckClipChoices(IModelCatalog catalog, IReadOnlyList<string> ids, IReadOnlyList<float>? weights, bool required,
+        Dictionary<string, string> errors)
+    {
+        var clips = catalog.ClipModels();
+        if (ids.Count == 0 && required)
+            errors[nameof(SubmitInput.ClipModels)] = "Choose at least one CLIP model.";
+        else if (ids.FirstOrDefault(c => clips.All(m => m.Id != c)) is { } bad)
+            errors[nameof(SubmitInput.ClipModels)] = $"Unknown CLIP model '{bad}'; choose one from the list.";
+        else if (ids.Distinct().Count() != ids.Count)
+            errors[nameof(SubmitInput.ClipModels)] = "Each CLIP model can be chosen once.";
+        if (weights is { Count: > 0 } w)
+        {
+            if (w.Count != ids.Count)
+                errors[nameof(SubmitInput.ClipWeights)] = "Give one weight per CLIP model.";
+            else if (w.Any(x => !float.IsFinite(x) || x <= 0 || x > 10))
+                errors[nameof(SubmitInput.ClipWeights)] = "CLIP weights must be between 0 (exclusive) and 10.";
+        }
     }
 }
