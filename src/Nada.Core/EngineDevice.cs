@@ -8,9 +8,10 @@ public static class EngineDevice
     /// <summary>The device chosen at start.</summary>
     public static Device Default { get; } = Choose(Environment.GetEnvironmentVariable("NADA_DEVICE"));
 
-    /// <summary>Resolves a device name; null or empty picks CUDA when available.</summary>
+    /// <summary>Resolves a device name; null or empty picks CUDA when available. Applies <see cref="EngineRuntime.Configure"/> first.</summary>
     public static Device Choose(string? name)
     {
+        EngineRuntime.Configure();
         if (string.IsNullOrWhiteSpace(name))
             return cuda.is_available() ? CUDA : CPU;
         if (name.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) && !cuda.is_available())

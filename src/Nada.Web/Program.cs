@@ -1,5 +1,7 @@
 using Nada.Web.Hosting;
 
+// Before anything can load LibTorch: its OpenMP threads must sleep when idle (see EngineRuntime).
+Nada.Core.EngineRuntime.EnsureEnvironment();
 var builder = WebApplication.CreateBuilder(args);
 builder.AddNadaWeb();
 

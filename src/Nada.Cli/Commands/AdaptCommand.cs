@@ -115,14 +115,33 @@ public static class AdaptCommand
         return new ClipModelChoice(spec, 1f);
     }
 
+    /// <summary>One line per report: step, losses, chosen layers, and time (since process start, and per step since the last report).</summary>
     private sealed class ConsoleProgress(TextWriter output, TextWriter error) : IAdaptationProgress
     {
+        private readonly System.Diagnostics.Stopwatch _sinceLast = new();
+        private int _lastStep = -1;
+
+        private static double SinceStart => (DateTime.Now - System.Diagnostics.Process.GetCurrentProcess().StartTime).TotalSeconds;
+
+        public void Started(int fromStep, int totalSteps)
+        {
+            string from = fromStep > 0 ? $" (resumed after step {fromStep})" : "";
+            output.WriteLine($"training steps {fromStep + 1}-{totalSteps}{from}; start-up took {SinceStart.ToString("F1", CultureInfo.InvariantCulture)} s");
+            _sinceLast.Restart();
+            _lastStep = fromStep;
+        }
+
         public void Report(AdaptationProgress p)
         {
+            double sinceStart = SinceStart;
+            string rate = _lastStep >= 0 && p.Step > _lastStep
+                ? $", {(_sinceLast.Elapsed.TotalSeconds / (p.Step - _lastStep)).ToString("F3", CultureInfo.InvariantCulture)} s/step" : "";
+            _lastStep = p.Step;
+            _sinceLast.Restart();
             var losses = string.Join(" ", p.Losses.OrderBy(kv => kv.Key == "total" ? 0 : 1).Select(kv => $"{kv.Key} {kv.Value.ToString("F4", CultureInfo.InvariantCulture)}"));
             var layers = p.ChosenLayers is null ? "" : $" layers [{string.Join(",", p.ChosenLayers)}]";
             var preview = p.PreviewPng is null ? "" : " (preview)";
-            output.WriteLine($"step {p.Step}/{p.TotalSteps} {losses}{layers}{preview}");
+            output.WriteLine($"step {p.Step}/{p.TotalSteps} {losses}{layers}{preview} [{sinceStart.ToString("F1", CultureInfo.InvariantCulture)} s{rate}]");
         }
 
         public void Warn(string message) => error.WriteLine("warning: " + message);

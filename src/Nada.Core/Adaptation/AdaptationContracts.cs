@@ -42,6 +42,9 @@ public sealed record AdaptationProgress(
 /// <summary>Receives progress of a running adaptation. Called on the training thread.</summary>
 public interface IAdaptationProgress
 {
+    /// <summary>Called once everything is loaded, just before the first step runs (<paramref name="fromStep"/> steps are done: 0, or the resumed checkpoint's step).</summary>
+    void Started(int fromStep, int totalSteps) { }
+
     /// <summary>Called after a step (every step, or at the reporting interval).</summary>
     void Report(AdaptationProgress progress);
 

@@ -52,6 +52,7 @@ public static class DomainAdapter
         }
 
         using var previewZ = RunRandom.PreviewLatents(options.Seed, options.PreviewSamples, frozen.Config.ZDim, device);
+        progress.Started(startStep, request.Iterations);
         var pending = new List<(int Step, TrainStepResult Result)>();
         int step = startStep;
         try

@@ -15,6 +15,7 @@ namespace Nada.Core.Benchmarks;
 /// <param name="MemorySource">What <paramref name="PeakMemoryBytes"/> measures.</param>
 /// <param name="SecondsSinceProcessStart">First-step workload: process start to the end of the first step.</param>
 /// <param name="SecondsSinceConstruction">First-step workload: start of model construction to the end of the first step.</param>
+/// <param name="AfterSamplingMedianSeconds">Fresh-process workload: median step time after the sampling call (compare with <paramref name="MedianSeconds"/>).</param>
 public sealed record BenchWorkloadResult(
     int Id,
     string Name,
@@ -26,7 +27,8 @@ public sealed record BenchWorkloadResult(
     long? PeakMemoryBytes,
     string MemorySource,
     double? SecondsSinceProcessStart = null,
-    double? SecondsSinceConstruction = null);
+    double? SecondsSinceConstruction = null,
+    double? AfterSamplingMedianSeconds = null);
 
 /// <summary>Where and with what a benchmark ran.</summary>
 /// <param name="Device">"cpu" or "cuda".</param>
@@ -37,8 +39,9 @@ public sealed record BenchWorkloadResult(
 /// <param name="Threads">Intra-op threads of LibTorch.</param>
 /// <param name="Shapes">"full" or "small".</param>
 /// <param name="Notes">Caveats of the measurement.</param>
+/// <param name="ThreadPolicy">The OpenMP wait policy in effect (see <see cref="EngineRuntime"/>).</param>
 public sealed record BenchEnvironmentInfo(string Device, string DeviceName, string TorchSharpVersion, string LibTorchVersion,
-    string? LibTorchPath, int Threads, string Shapes, IReadOnlyList<string> Notes);
+    string? LibTorchPath, int Threads, string Shapes, IReadOnlyList<string> Notes, string? ThreadPolicy = null);
 
 /// <summary>A whole benchmark run, written as JSON by <c>nada bench --json</c>.</summary>
 public sealed record BenchReport(BenchEnvironmentInfo Environment, DateTimeOffset StartedAt, IReadOnlyList<BenchWorkloadResult> Workloads)

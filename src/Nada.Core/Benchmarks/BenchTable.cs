@@ -14,6 +14,7 @@ public static class BenchTable
         var sb = new StringBuilder();
         sb.AppendLine($"device {e.Device}: {e.DeviceName}");
         sb.AppendLine($"TorchSharp {e.TorchSharpVersion}, LibTorch {e.LibTorchVersion} ({e.LibTorchPath ?? "path unknown"}), {e.Threads} threads, {e.Shapes} shapes");
+        if (e.ThreadPolicy is not null) sb.AppendLine($"threads: {e.ThreadPolicy}");
         sb.AppendLine(string.Format(inv, "{0,-3} {1,-16} {2,12} {3,10} {4,12} {5,12}", "#", "workload", "median s", "timed", "images/s", "peak MiB"));
         foreach (var w in report.Workloads)
         {
@@ -22,6 +23,8 @@ public static class BenchTable
             sb.AppendLine(string.Format(inv, "{0,-3} {1,-16} {2,12:F4} {3,10} {4,12} {5,12}", w.Id, w.Name, w.MedianSeconds, w.StepSeconds.Count, ips, mem));
             if (w.SecondsSinceProcessStart is double ps)
                 sb.AppendLine(string.Format(inv, "    first step: {0:F2} s since process start, {1:F2} s since model construction", ps, w.SecondsSinceConstruction));
+            if (w.AfterSamplingMedianSeconds is double after)
+                sb.AppendLine(string.Format(inv, "    fresh process: median {0:F4} s/step; after a sampling call on another thread {1:F4} s/step (ratio {2:F2})", w.MedianSeconds, after, w.MedianSeconds / after));
         }
         foreach (var n in e.Notes) sb.AppendLine("note: " + n);
         return sb.ToString();

@@ -13,6 +13,11 @@ public enum BenchWorkload
     Sample = 4,
     /// <summary>First step after start: model construction to the end of the first training step (README settings).</summary>
     FirstStep = 5,
+    /// <summary>
+    /// Training steps in a fresh process, then the same steps after a sampling call made on another thread (as a web
+    /// request makes one): the two medians should match. A gap shows thread-pool start-up effects (see <see cref="EngineRuntime"/>).
+    /// </summary>
+    FreshProcess = 6,
 }
 
 /// <summary>Names and descriptions of the workloads.</summary>
@@ -20,6 +25,9 @@ public static class BenchWorkloads
 {
     /// <summary>All workloads in number order.</summary>
     public static IReadOnlyList<BenchWorkload> All { get; } = Enum.GetValues<BenchWorkload>();
+
+    /// <summary>Workloads that must run first in their process (they measure process start-up); in this order.</summary>
+    public static IReadOnlyList<BenchWorkload> StartUp { get; } = [BenchWorkload.FirstStep, BenchWorkload.FreshProcess];
 
     /// <summary>Short machine name used in JSON and tables.</summary>
     public static string Name(BenchWorkload w) => w switch
@@ -29,6 +37,7 @@ public static class BenchWorkloads
         BenchWorkload.TrainNoSelect => "train_no_select",
         BenchWorkload.Sample => "sample",
         BenchWorkload.FirstStep => "first_step",
+        BenchWorkload.FreshProcess => "fresh_process",
         _ => throw new ArgumentOutOfRangeException(nameof(w)),
     };
 

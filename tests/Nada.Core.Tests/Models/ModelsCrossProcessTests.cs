@@ -1,5 +1,4 @@
-using System.Diagnostics;
-using Nada.Cli.Commands;
+using Nada.Core.Tests.Infrastructure;
 
 namespace Nada.Core.Tests.Models;
 
@@ -28,19 +27,7 @@ public class ModelsCrossProcessTests
 
     private static async Task<(int Exit, string Output)> StartNada(params string[] args)
     {
-        string nadaDll = Path.Combine(Path.GetDirectoryName(typeof(ModelsCommand).Assembly.Location)!, "nada.dll");
-        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        info.ArgumentList.Add(nadaDll);
-        foreach (var arg in args) info.ArgumentList.Add(arg);
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout + await stderr);
+        var r = await CliProcess.RunAsync(args, TimeSpan.FromSeconds(60));
+        return (r.Exit, r.Output);
     }
 }
