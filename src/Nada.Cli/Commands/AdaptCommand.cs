@@ -126,7 +126,7 @@ public static class AdaptCommand
         public void Started(int fromStep, int totalSteps)
         {
             string from = fromStep > 0 ? $" (resumed after step {fromStep})" : "";
-            output.WriteLine($"training steps {fromStep + 1}-{totalSteps}{from}; start-up took {SinceStart.ToString("F1", CultureInfo.InvariantCulture)} s");
+            output.WriteLine($"training steps {fromStep + 1}-{totalSteps}{from}; start-up took {SinceStart.ToString("F2", CultureInfo.InvariantCulture)} s");
             _sinceLast.Restart();
             _lastStep = fromStep;
         }

@@ -14,7 +14,7 @@ public static class AdaptationLossFactory
     /// <param name="frozen">The source generator, for the source samples of an image-guided direction.</param>
     /// <param name="device">Where the models run.</param>
     /// <param name="skipped">Style images that could not be read.</param>
-    public static ClipAdaptationLoss Create(AdaptationRequest request, StyleGan2Generator frozen, Device device, List<SkippedImage> skipped)
+    public static ClipAdaptationLoss Create(AdaptationRequest request, StyleGenerator frozen, Device device, List<SkippedImage> skipped)
     {
         var o = request.Options;
         var ensemble = ClipEnsemble.Load(request.ClipModels, new ClipLoadOptions(Device: device));
@@ -44,7 +44,7 @@ public static class AdaptationLossFactory
         }
     }
 
-    private static Tensor SourceSamples(StyleGan2Generator frozen, AdaptationOptions o, Device device)
+    private static Tensor SourceSamples(StyleGenerator frozen, AdaptationOptions o, Device device)
     {
         using var noGrad = no_grad();
         using var gen = new TorchSharp.torch.Generator((ulong)(o.Seed + 7919));

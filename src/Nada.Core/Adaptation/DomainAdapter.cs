@@ -143,7 +143,7 @@ public static class DomainAdapter
         return png;
     }
 
-    private static void SaveCheckpoint(string runDirectory, int step, StyleGan2Generator trainable, NadaTrainer trainer, List<double> losses)
+    private static void SaveCheckpoint(string runDirectory, int step, StyleGenerator trainable, NadaTrainer trainer, List<double> losses)
     {
         using var scope = NewDisposeScope();
         var weights = trainable.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value);
@@ -154,7 +154,7 @@ public static class DomainAdapter
         RunCheckpoint.Save(runDirectory, new RunCheckpointState(step, steps, losses.ToList()), weights, optimizer);
     }
 
-    private static void LoadWeights(StyleGan2Generator generator, IReadOnlyDictionary<string, Tensor> weights)
+    private static void LoadWeights(StyleGenerator generator, IReadOnlyDictionary<string, Tensor> weights)
     {
         using var noGrad = no_grad();
         foreach (var (name, t) in generator.state_dict())
@@ -165,13 +165,13 @@ public static class DomainAdapter
         }
     }
 
-    private static void WriteRunConfig(AdaptationRequest request, StyleGan2Config config, NadaTrainer trainer, List<SkippedImage> skipped)
+    private static void WriteRunConfig(AdaptationRequest request, IGeneratorConfig config, NadaTrainer trainer, List<SkippedImage> skipped)
     {
         var record = new
         {
             request,
             skippedStyleImages = skipped,
-            generator = config,
+            generator = (object)config,
             layerSelection = trainer.SelectsLayers ? "adaptive" : "fixed",
             fixedTrainable = trainer.SelectsLayers ? null : trainer.TrainableParameterNames,
             engine = typeof(DomainAdapter).Assembly.GetName().Version?.ToString(),

@@ -26,7 +26,7 @@ public static class DomainWriter
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     /// <summary>Writes the domain folder of a finished run.</summary>
-    public static AdaptationResult Write(AdaptationRequest request, StyleGan2Generator trainable, NadaTrainer trainer, Tensor previewZ, AdaptationOptions options)
+    public static AdaptationResult Write(AdaptationRequest request, StyleGenerator trainable, NadaTrainer trainer, Tensor previewZ, AdaptationOptions options)
     {
         string final = Path.Combine(request.OutputDirectory, "domain");
         string temp = Path.Combine(request.OutputDirectory, $".domain-{Guid.NewGuid():N}");

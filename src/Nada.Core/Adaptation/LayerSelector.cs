@@ -27,7 +27,7 @@ public static class LayerSelector
     /// <param name="k">How many entries to choose.</param>
     /// <param name="noise">Noise mode of the renders.</param>
     /// <param name="noiseGenerator">Source of random noise (null: the global generator).</param>
-    public static LayerSelection Select(StyleGan2Generator frozen, StyleGan2Generator trainable, IAdaptationLoss loss,
+    public static LayerSelection Select(StyleGenerator frozen, StyleGenerator trainable, IAdaptationLoss loss,
         Tensor z, int iterations, double learningRate, int k, NoiseMode noise, Generator? noiseGenerator = null)
     {
         using var scope = NewDisposeScope();

@@ -18,8 +18,8 @@ public sealed record TrainStepResult(Tensor Total, IReadOnlyDictionary<string, T
 /// </summary>
 public sealed class NadaTrainer : IDisposable
 {
-    private readonly StyleGan2Generator _frozen;
-    private readonly StyleGan2Generator _trainable;
+    private readonly StyleGenerator _frozen;
+    private readonly StyleGenerator _trainable;
     private readonly IAdaptationLoss _loss;
     private readonly AdaptationOptions _options;
     private readonly List<(string Name, TorchSharp.Modules.Parameter Param)> _params;
@@ -32,7 +32,7 @@ public sealed class NadaTrainer : IDisposable
     public bool SelectsLayers { get; }
 
     /// <summary>Creates the trainer; both generators must live on the same device.</summary>
-    public NadaTrainer(StyleGan2Generator frozen, StyleGan2Generator trainable, IAdaptationLoss loss, AdaptationOptions options)
+    public NadaTrainer(StyleGenerator frozen, StyleGenerator trainable, IAdaptationLoss loss, AdaptationOptions options)
     {
         _frozen = frozen;
         _trainable = trainable;
@@ -50,8 +50,8 @@ public sealed class NadaTrainer : IDisposable
         {
             // k >= the W+ count would choose every entry: skip the selection's extra forward and backward.
             _fixedLayers = options.AutoLayerIters > 0
-                ? TrainableLayers.ForAllEntries(numWs, options.LayerMapping)
-                : TrainableLayers.ForPhase(options.Phase, numWs - 2);
+                ? TrainableLayers.ForAllEntries(trainable, options.LayerMapping)
+                : trainable.TrainableLayersForPhase(options.Phase);
             SetTrainable(_fixedLayers);
         }
         var (beta1, beta2) = options.AdamBetas;
@@ -98,8 +98,7 @@ public sealed class NadaTrainer : IDisposable
             selection = LayerSelector.Select(_frozen, _trainable, _loss, selectionZ, _options.AutoLayerIters,
                 _options.WSgdLr, _options.AutoLayerK ?? numWs, _options.TrainNoise, noise);
             var layers = selection.Chosen
-                .Select(i => TrainableLayers.ForWPlusEntry(i, numWs, _options.LayerMapping))
-                .OfType<string>()
+                .SelectMany(i => _trainable.TrainableLayersForWPlusEntry(i, _options.LayerMapping))
                 .ToList();
             SetTrainable(layers);
         }

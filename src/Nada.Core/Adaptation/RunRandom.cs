@@ -26,7 +26,7 @@ public sealed record StepDraws(Tensor Z, Tensor? MixZ, int MixIndex, Tensor? Sel
 public static class RunRandom
 {
     /// <summary>The draws of step <paramref name="step"/> (0-based).</summary>
-    public static StepDraws ForStep(AdaptationOptions options, int step, StyleGan2Config config, Device device, bool selection)
+    public static StepDraws ForStep(AdaptationOptions options, int step, IGeneratorConfig config, Device device, bool selection)
     {
         long seed = StepSeed(options.Seed, step);
         using var gen = new Generator((ulong)seed);

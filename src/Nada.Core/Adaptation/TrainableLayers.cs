@@ -1,8 +1,9 @@
 namespace Nada.Core.Adaptation;
 
 /// <summary>
-/// Names the generator layers that train, as state-dict prefixes of the rosinality layout
-/// (<c>input.</c>, <c>conv1.</c>, <c>to_rgb1.</c>, <c>convs.N.</c>, <c>to_rgbs.N.</c>, <c>style.</c>).
+/// Names the generator layers that train, as state-dict prefixes. <see cref="ForPhase"/> and <see cref="ForWPlusEntry"/>
+/// are StyleGAN2's (rosinality layout: <c>input.</c>, <c>conv1.</c>, <c>to_rgb1.</c>, <c>convs.N.</c>, <c>to_rgbs.N.</c>);
+/// other families answer through <see cref="Generators.StyleGenerator.TrainableLayersForWPlusEntry"/>.
 /// </summary>
 public static class TrainableLayers
 {
@@ -47,10 +48,9 @@ public static class TrainableLayers
     }
 
     /// <summary>The prefixes trained when every W+ entry is chosen (layer selection skipped because k >= the W+ count).</summary>
-    public static IReadOnlyList<string> ForAllEntries(int numWs, WPlusLayerMapping mapping) =>
-        Enumerable.Range(0, numWs)
-            .Select(i => ForWPlusEntry(i, numWs, mapping))
-            .OfType<string>()
+    public static IReadOnlyList<string> ForAllEntries(Generators.StyleGenerator generator, WPlusLayerMapping mapping) =>
+        Enumerable.Range(0, generator.Config.NumWs)
+            .SelectMany(i => generator.TrainableLayersForWPlusEntry(i, mapping))
             .Distinct()
             .ToList();
 

@@ -12,8 +12,8 @@ namespace Nada.Core.Benchmarks;
 /// </summary>
 public sealed class TrainingRig : IDisposable
 {
-    private readonly StyleGan2Generator _frozen;
-    private readonly StyleGan2Generator _trainable;
+    private readonly StyleGenerator _frozen;
+    private readonly StyleGenerator _trainable;
     private readonly ClipAdaptationLoss _loss;
     private readonly Device _device;
 
@@ -47,7 +47,7 @@ public sealed class TrainingRig : IDisposable
     }
 
     /// <summary>A generator of the shapes with its random initial weights (seeded), on <paramref name="device"/>.</summary>
-    public static StyleGan2Generator RandomGenerator(BenchShapes shapes, Device device)
+    public static StyleGenerator RandomGenerator(BenchShapes shapes, Device device)
     {
         manual_seed(7);
         return new StyleGan2Generator(shapes.Generator).ToDevice(device);

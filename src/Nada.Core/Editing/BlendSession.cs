@@ -11,8 +11,8 @@ namespace Nada.Core.Editing;
 /// </summary>
 public sealed class BlendSession : IDisposable
 {
-    private readonly StyleGan2Generator source;
-    private readonly List<StyleGan2Generator> domains = [];
+    private readonly StyleGenerator source;
+    private readonly List<StyleGenerator> domains = [];
     private readonly DomainBlender blender;
     private readonly Tensor wPlus;                // [1, NumWs, WDim]
 

@@ -11,14 +11,14 @@ namespace Nada.Core.Editing;
 /// </summary>
 public sealed class DomainBlender : IDisposable
 {
-    private readonly StyleGan2Generator source;
-    private readonly StyleGan2Generator blended;
+    private readonly StyleGenerator source;
+    private readonly StyleGenerator blended;
     private readonly Dictionary<string, Tensor> sourceState;
     private readonly Dictionary<string, Tensor> blendedState;
-    private StyleGan2Generator? lastChecked;
+    private StyleGenerator? lastChecked;
 
     /// <param name="source">The source generator (not owned).</param>
-    public DomainBlender(StyleGan2Generator source)
+    public DomainBlender(StyleGenerator source)
     {
         this.source = source;
         blended = source.Clone();
@@ -28,11 +28,11 @@ public sealed class DomainBlender : IDisposable
     }
 
     /// <summary>The generator holding the current blend (owned by the blender; valid until the next <see cref="Blend"/>).</summary>
-    public StyleGan2Generator Blended => blended;
+    public StyleGenerator Blended => blended;
 
     /// <summary>Writes (1 - alpha) * source + alpha * adapted into <see cref="Blended"/> and returns it.</summary>
     /// <exception cref="ArgumentException">Alpha is not finite, or the generators differ in architecture.</exception>
-    public StyleGan2Generator Blend(StyleGan2Generator adapted, float alpha)
+    public StyleGenerator Blend(StyleGenerator adapted, float alpha)
     {
         if (!float.IsFinite(alpha)) throw new ArgumentException($"Alpha must be a number (0 = source, 1 = domain), got {alpha}.");
         if (!ReferenceEquals(adapted, lastChecked))
@@ -52,7 +52,7 @@ public sealed class DomainBlender : IDisposable
     }
 
     /// <summary>Renders W+ [N, NumWs, WDim] with the blend of source and <paramref name="adapted"/> at <paramref name="alpha"/>.</summary>
-    public Tensor Render(StyleGan2Generator adapted, float alpha, Tensor wPlus, NoiseMode noise = NoiseMode.Const)
+    public Tensor Render(StyleGenerator adapted, float alpha, Tensor wPlus, NoiseMode noise = NoiseMode.Const)
     {
         Blend(adapted, alpha);
         using var noGrad = no_grad();
@@ -63,7 +63,7 @@ public sealed class DomainBlender : IDisposable
     /// One latent through the source and every domain side by side: images [1 + D, C, H, W], the source first,
     /// then each domain blended at <paramref name="alpha"/>. <paramref name="wPlus"/> is [1, NumWs, WDim].
     /// </summary>
-    public Tensor RenderSideBySide(IReadOnlyList<StyleGan2Generator> domains, float alpha, Tensor wPlus, NoiseMode noise = NoiseMode.Const)
+    public Tensor RenderSideBySide(IReadOnlyList<StyleGenerator> domains, float alpha, Tensor wPlus, NoiseMode noise = NoiseMode.Const)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -74,7 +74,7 @@ public sealed class DomainBlender : IDisposable
     }
 
     /// <summary>Throws when <paramref name="adapted"/> cannot be blended with <paramref name="source"/> (other architecture or tensors).</summary>
-    public static void CheckCompatible(StyleGan2Generator source, StyleGan2Generator adapted)
+    public static void CheckCompatible(StyleGenerator source, StyleGenerator adapted)
     {
         if (source.Config.ToJson() != adapted.Config.ToJson())
             throw new ArgumentException(

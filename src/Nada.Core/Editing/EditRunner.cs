@@ -96,7 +96,7 @@ public static class EditRunner
         }
     }
 
-    private static InversionOutput InvertLoaded(StyleGan2Generator generator, GeneratorIdentity identity, ClipEnsemble? clip, Tensor photo,
+    private static InversionOutput InvertLoaded(StyleGenerator generator, GeneratorIdentity identity, ClipEnsemble? clip, Tensor photo,
         InversionOptions options, string outDir, object requestForJson, string photoPath, IEditProgress progress, CancellationToken ct)
     {
         Directory.CreateDirectory(outDir);
@@ -127,7 +127,7 @@ public static class EditRunner
         File.WriteAllBytes(path, ImageEncoder.GridPng(all, columns: images.Length));
     }
 
-    private static Tensor RenderNoGrad(StyleGan2Generator generator, Tensor wPlus, NoiseMode noise)
+    private static Tensor RenderNoGrad(StyleGenerator generator, Tensor wPlus, NoiseMode noise)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();

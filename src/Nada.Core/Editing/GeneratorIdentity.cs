@@ -19,7 +19,7 @@ namespace Nada.Core.Editing;
 public sealed record GeneratorIdentity(string Sha256, int ImgResolution, int NumWs, int WDim, string Name)
 {
     /// <summary>Computes the identity of a loaded generator; <paramref name="name"/> is usually its file name.</summary>
-    public static GeneratorIdentity Of(StyleGan2Generator generator, string name)
+    public static GeneratorIdentity Of(StyleGenerator generator, string name)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         using (var scope = NewDisposeScope())

@@ -10,7 +10,7 @@ namespace Nada.Core.Editing;
 /// <summary>One running latent optimisation: the W+ parameter, its start, the optimiser. Call <see cref="Step"/> repeatedly.</summary>
 public sealed class LatentOptimizationSession : IDisposable
 {
-    private readonly StyleGan2Generator generator;
+    private readonly StyleGenerator generator;
     private readonly ClipGuide guide;
     private readonly LatentOptimizationOptions options;
     private readonly LearningRateSchedule schedule;
@@ -21,7 +21,7 @@ public sealed class LatentOptimizationSession : IDisposable
     private readonly FrozenParameters frozen;
     private int step;
 
-    internal LatentOptimizationSession(StyleGan2Generator generator, ClipGuide guide, LatentOptimizationOptions options, Tensor startWPlus, Tensor? photo)
+    internal LatentOptimizationSession(StyleGenerator generator, ClipGuide guide, LatentOptimizationOptions options, Tensor startWPlus, Tensor? photo)
     {
         var c = generator.Config;
         if (startWPlus.dim() != 3 || startWPlus.shape[0] != 1 || startWPlus.shape[1] != c.NumWs || startWPlus.shape[2] != c.WDim)

@@ -31,7 +31,7 @@ public sealed record LatentOptimizationResult(Tensor WPlus, Tensor Image, double
 /// </summary>
 public sealed class LatentOptimizer : IDisposable
 {
-    private readonly StyleGan2Generator generator;
+    private readonly StyleGenerator generator;
     private readonly ClipGuide guide;
 
     /// <summary>The settings.</summary>
@@ -41,7 +41,7 @@ public sealed class LatentOptimizer : IDisposable
     /// <param name="clip">CLIP models with weights (not owned).</param>
     /// <param name="text">What the image should show; must not be empty.</param>
     /// <param name="options">Settings; validated here.</param>
-    public LatentOptimizer(StyleGan2Generator generator, ClipEnsemble clip, string text, LatentOptimizationOptions options)
+    public LatentOptimizer(StyleGenerator generator, ClipEnsemble clip, string text, LatentOptimizationOptions options)
     {
         Options = options.Validate();
         this.generator = generator;

@@ -30,7 +30,7 @@ public sealed record InversionResult(Tensor WPlus, Tensor Image, double StartMse
 /// </summary>
 public sealed class PhotoInverter : IDisposable
 {
-    private readonly StyleGan2Generator generator;
+    private readonly StyleGenerator generator;
     private readonly ClipGuide? guide;
 
     /// <summary>The settings.</summary>
@@ -39,7 +39,7 @@ public sealed class PhotoInverter : IDisposable
     /// <param name="generator">The generator (not owned; its parameters are left untouched).</param>
     /// <param name="clip">CLIP models for the perceptual term (not owned); null for pixel MSE only.</param>
     /// <param name="options">Settings; validated here.</param>
-    public PhotoInverter(StyleGan2Generator generator, ClipEnsemble? clip, InversionOptions options)
+    public PhotoInverter(StyleGenerator generator, ClipEnsemble? clip, InversionOptions options)
     {
         Options = options.Validate();
         this.generator = generator;

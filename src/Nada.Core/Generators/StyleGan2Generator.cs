@@ -11,7 +11,7 @@ namespace Nada.Core.Generators;
 /// <c>conv1.conv.weight</c>, <c>convs.3.noise.weight</c>, <c>to_rgbs.0.bias</c>, <c>noises.noise_5</c>, ...),
 /// plus the buffer <c>latent_avg</c>, the truncation centre.
 /// </summary>
-public sealed class StyleGan2Generator : nn.Module
+public sealed class StyleGan2Generator : StyleGenerator
 {
     private readonly Sequential style;          // PixelNorm, then MappingLayers x EqualLinear (lr 0.01)
     private readonly ConstantInput input;
@@ -25,7 +25,7 @@ public sealed class StyleGan2Generator : nn.Module
     /// <summary>Creates a randomly initialised generator for <paramref name="config"/>.</summary>
     public StyleGan2Generator(StyleGan2Config config) : base(nameof(StyleGan2Generator))
     {
-        Config = config.Validate();
+        Architecture = config.Validate();
         var taps = config.Taps;
         var mapping = new List<nn.Module<Tensor, Tensor>> { new PixelNorm() };
         for (int i = 0; i < config.MappingLayers; i++)
@@ -57,10 +57,9 @@ public sealed class StyleGan2Generator : nn.Module
     /// Moves parameters and buffers to <paramref name="device"/> and keeps them out of any open dispose scope
     /// (a generator built, loaded or moved inside a caller's <c>NewDisposeScope</c> must outlive it).
     /// </summary>
-    public StyleGan2Generator ToDevice(Device device)
+    public override StyleGan2Generator ToDevice(Device device)
     {
-        this.to(device);
-        DetachFromScopes();
+        base.ToDevice(device);
         return this;
     }
 
@@ -73,42 +72,33 @@ public sealed class StyleGan2Generator : nn.Module
         foreach (var m in modules().OfType<ModulatedConv2d>()) m.Fused = fused;
     }
 
-    /// <summary>The generator owns its tensors: detach them from whatever dispose scope was open when they were made.</summary>
-    private void DetachFromScopes()
-    {
-        foreach (var p in parameters()) p.DetachFromDisposeScope();
-        foreach (var b in buffers()) b.DetachFromDisposeScope();
-    }
+    /// <summary>The architecture (StyleGAN2's own record; <see cref="Config"/> is its family-neutral view).</summary>
+    public StyleGan2Config Architecture { get; }
 
-    /// <summary>The architecture.</summary>
-    public StyleGan2Config Config { get; }
+    /// <inheritdoc />
+    public override IGeneratorConfig Config => Architecture;
 
-    /// <summary>The average W, centre of truncation [WDim].</summary>
-    public Tensor LatentAvg => latent_avg;
+    /// <inheritdoc />
+    public override Tensor LatentAvg => latent_avg;
 
     /// <summary>The stored constant noise images in layer order, [1, 1, res, res] each.</summary>
     public IReadOnlyList<Tensor> ConstNoise => noises.All();
 
-    /// <summary>Maps z [N, ZDim] (any device/dtype; converted to the generator's) to w [N, WDim].</summary>
-    public Tensor Mapping(Tensor z)
+    /// <inheritdoc />
+    public override Tensor Mapping(Tensor z)
     {
         if (z.dim() != 2 || z.shape[1] != Config.ZDim)
             throw new ArgumentException($"Mapping expects z of shape [N, {Config.ZDim}], got [{string.Join(", ", z.shape)}].");
         return style.forward(z.to(latent_avg.dtype, latent_avg.device));
     }
 
-    /// <summary>Moves w ([N, WDim] or [N, NumWs, WDim]) toward <see cref="LatentAvg"/>: avg + psi * (w - avg).</summary>
-    public Tensor Truncate(Tensor w, float psi) => psi == 1f ? w : latent_avg + psi * (w - latent_avg);
-
     /// <summary>
     /// Renders W+ [N, NumWs, WDim] to images [N, ImgChannels, H, W] in about [-1, 1]. Random noise comes from
     /// <paramref name="generator"/> when given (a generator on W+'s device), else from the global generator.
     /// </summary>
-    public Tensor Synthesis(Tensor wPlus, NoiseMode noise = NoiseMode.Const, Generator? generator = null)
+    public override Tensor Synthesis(Tensor wPlus, NoiseMode noise = NoiseMode.Const, Generator? generator = null)
     {
-        if (wPlus.dim() != 3 || wPlus.shape[1] != Config.NumWs || wPlus.shape[2] != Config.WDim)
-            throw new ArgumentException(
-                $"Synthesis expects W+ of shape [N, {Config.NumWs}, {Config.WDim}], got [{string.Join(", ", wPlus.shape)}].");
+        CheckWPlus(wPlus);
         long n = wPlus.shape[0];
         var noiseInputs = NoiseInputs(noise, n, wPlus.device, generator);
 
@@ -126,35 +116,9 @@ public sealed class StyleGan2Generator : nn.Module
         return skip;
     }
 
-    /// <summary>
-    /// z [N, ZDim] to images: mapping, truncation toward <see cref="LatentAvg"/>, optional style mixing
-    /// (<paramref name="z"/> drives W+ entries [0, mixIndex), <paramref name="mixZ"/> entries [mixIndex, NumWs)),
-    /// synthesis. With <paramref name="mixZ"/> and a negative <paramref name="mixIndex"/> the index is drawn
-    /// uniformly from [1, NumWs), as rosinality's generator does.
-    /// </summary>
-    public Tensor Generate(Tensor z, float truncationPsi = 1f, NoiseMode noise = NoiseMode.Const, Tensor? mixZ = null,
-        int mixIndex = -1)
-    {
-        var wPlus = MapToWPlus(z, truncationPsi, mixZ, mixIndex);
-        return Synthesis(wPlus, noise);
-    }
-
-    /// <summary>The W+ that <see cref="Generate"/> renders: [N, NumWs, WDim].</summary>
-    public Tensor MapToWPlus(Tensor z, float truncationPsi = 1f, Tensor? mixZ = null, int mixIndex = -1)
-    {
-        int numWs = Config.NumWs;
-        var w = Truncate(Mapping(z), truncationPsi);                           // [N, WDim]
-        if (mixZ is null) return w.unsqueeze(1).expand(-1, numWs, -1);
-        if (mixIndex < 0) mixIndex = Random.Shared.Next(1, numWs);  // rosinality: random inject index in [1, NumWs)
-        if (mixIndex < 1 || mixIndex >= numWs)
-            throw new ArgumentOutOfRangeException(nameof(mixIndex), mixIndex, $"Style mixing index must be in [1, {numWs - 1}].");
-        var w2 = Truncate(Mapping(mixZ), truncationPsi);                        // [N, WDim]
-        return cat([w.unsqueeze(1).expand(-1, mixIndex, -1), w2.unsqueeze(1).expand(-1, numWs - mixIndex, -1)], 1);
-    }
-
     private Tensor?[] NoiseInputs(NoiseMode mode, long n, Device device, Generator? generator)
     {
-        var result = new Tensor?[Config.NumConvLayers];
+        var result = new Tensor?[Architecture.NumConvLayers];
         if (mode == NoiseMode.None) return result;
         var stored = noises.All();
         for (int i = 0; i < result.Length; i++)
@@ -162,21 +126,8 @@ public sealed class StyleGan2Generator : nn.Module
         return result;
     }
 
-    /// <summary>A deep copy: same config, parameters, buffers and requires_grad flags, on the same device.</summary>
-    public StyleGan2Generator Clone()
-    {
-        var copy = new StyleGan2Generator(Config);
-        var device = latent_avg.device;
-        if (device.type != DeviceType.CPU) copy.ToDevice(device);
-        using (no_grad())
-        {
-            var src = state_dict();
-            foreach (var (name, t) in copy.state_dict()) t.copy_(src[name]);
-            var grads = named_parameters().ToDictionary(p => p.name, p => p.parameter.requires_grad);
-            foreach (var (name, p) in copy.named_parameters()) p.requires_grad = grads[name];
-        }
-        return copy;
-    }
+    /// <inheritdoc />
+    public override StyleGan2Generator Clone() => CopyStateInto(new StyleGan2Generator(Architecture));
 
     /// <summary>
     /// Module names that consume W+ entry <paramref name="index"/> in <see cref="Synthesis"/>
@@ -203,8 +154,42 @@ public sealed class StyleGan2Generator : nn.Module
         return index switch { 0 => "conv1", 1 => "to_rgb1", _ => $"convs.{index - 2}" };
     }
 
-    /// <summary>Parameters whose names start with <paramref name="modulePrefix"/> + "." (state-dict names).</summary>
-    public IEnumerable<(string Name, Parameter Parameter)> ParametersOf(string modulePrefix) =>
-        named_parameters().Where(p => p.name.StartsWith(modulePrefix + ".", StringComparison.Ordinal))
-            .Select(p => (p.name, p.parameter));
+    /// <inheritdoc />
+    public override IReadOnlyList<string> TrainableLayersForWPlusEntry(int index, Adaptation.WPlusLayerMapping mapping) =>
+        Adaptation.TrainableLayers.ForWPlusEntry(index, Config.NumWs, mapping) is { } layer ? [layer] : [];
+
+    /// <inheritdoc />
+    public override IReadOnlyList<string> TrainableLayersForPhase(Adaptation.TrainablePhase phase) =>
+        Adaptation.TrainableLayers.ForPhase(phase, convs.Count);
+
+    /// <inheritdoc />
+    public override IReadOnlyList<ModulatedLayerInfo> ModulatedLayers => _modulated ??= ListModulatedLayers();
+
+    private IReadOnlyList<ModulatedLayerInfo>? _modulated;
+
+    private List<ModulatedLayerInfo> ListModulatedLayers()
+    {
+        // Synthesis order, with the W+ entry each reads (see Synthesis).
+        var list = new List<ModulatedLayerInfo>
+        {
+            new("conv1.conv", conv1.Conv.InChannels, false, 0),
+            new("to_rgb1.conv", to_rgb1.Conv.InChannels, true, 1),
+        };
+        for (int k = 0; k < to_rgbs.Count; k++)
+        {
+            list.Add(new($"convs.{2 * k}.conv", convs[2 * k].Conv.InChannels, false, 2 * k + 1));
+            list.Add(new($"convs.{2 * k + 1}.conv", convs[2 * k + 1].Conv.InChannels, false, 2 * k + 2));
+            list.Add(new($"to_rgbs.{k}.conv", to_rgbs[k].Conv.InChannels, true, 2 * k + 3));
+        }
+        return list;
+    }
+
+    /// <inheritdoc />
+    public override void SetStyleOffsets(IReadOnlyDictionary<string, Tensor>? offsets)
+    {
+        if (offsets is not null) CheckStyleOffsets(offsets);
+        foreach (var (name, module) in named_modules())
+            if (module is ModulatedConv2d conv)
+                conv.StyleOffset = offsets is not null && offsets.TryGetValue(name, out var d) ? d : null;
+    }
 }

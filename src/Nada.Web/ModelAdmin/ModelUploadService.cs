@@ -123,7 +123,7 @@ public sealed partial class ModelUploadService(DataPaths paths, IOptions<ModelsO
     private UploadedModel Convert(string name, string fileName, string upload, string tempDir)
     {
         using var scope = NewDisposeScope();
-        StyleGan2Generator generator;
+        StyleGenerator generator;
         GeneratorFormat format;
         try
         {

@@ -44,7 +44,7 @@ public sealed class TrainParityTests : IDisposable
     public TrainParityTests()
     {
         (_expected, _meta) = SafeTensorsFile.Load(CheckpointTestFiles.Parity("train_expected.safetensors"));
-        _frozen = GeneratorLoader.LoadGenerator(CheckpointTestFiles.Parity("stylegan2_rosinality.pt"));
+        _frozen = (StyleGan2Generator)GeneratorLoader.LoadGenerator(CheckpointTestFiles.Parity("stylegan2_rosinality.pt"));
         _trainable = _frozen.Clone();
         var ensemble = new ClipEnsemble([(ClipLoader.Load(CheckpointTestFiles.Parity("clip_openai_tiny_vit.pt")), 1f)]);
         var losses = new ClipLossSet(ensemble, new ClipLossWeights(Directional: 1f), "photo", "sketch");

@@ -13,7 +13,7 @@ internal static class EditTestData
     public static string GeneratorFile => Sg2TestData.File("stylegan2_rosinality.pt");
     public static string ClipFile => Sg2TestData.File("clip_openai_tiny_vit.pt");
 
-    public static StyleGan2Generator LoadGenerator() => GeneratorLoader.LoadGenerator(GeneratorFile);
+    public static StyleGan2Generator LoadGenerator() => (StyleGan2Generator)GeneratorLoader.LoadGenerator(GeneratorFile);
 
     public static ClipEnsemble LoadClip() => new([(ClipLoader.Load(ClipFile), 1f)]);
 

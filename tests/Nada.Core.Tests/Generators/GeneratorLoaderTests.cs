@@ -109,12 +109,12 @@ public class GeneratorLoaderTests : IDisposable
         // Compare with config.json's generator entry (no shape is assumed here).
         using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Sg2TestData.File("config.json")));
         var gen = json.RootElement.GetProperty("generator");
-        using var g = GeneratorLoader.LoadGenerator(Sg2TestData.File("stylegan2_rosinality.pt"));
+        using var g = (StyleGan2Generator)GeneratorLoader.LoadGenerator(Sg2TestData.File("stylegan2_rosinality.pt"));
         Assert.Equal(gen.GetProperty("size").GetInt32(), g.Config.ImgResolution);
         Assert.Equal(gen.GetProperty("style_dim").GetInt32(), g.Config.WDim);
-        Assert.Equal(gen.GetProperty("n_mlp").GetInt32(), g.Config.MappingLayers);
+        Assert.Equal(gen.GetProperty("n_mlp").GetInt32(), g.Architecture.MappingLayers);
         Assert.Equal(gen.GetProperty("n_latent").GetInt32(), g.Config.NumWs);
         foreach (var c in gen.GetProperty("channels").EnumerateObject())
-            Assert.Equal(c.Value.GetInt32(), g.Config.ChannelsAt(int.Parse(c.Name)));
+            Assert.Equal(c.Value.GetInt32(), g.Architecture.ChannelsAt(int.Parse(c.Name)));
     }
 }

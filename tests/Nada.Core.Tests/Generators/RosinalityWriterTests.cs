@@ -50,7 +50,7 @@ public class RosinalityWriterTests : IDisposable
         var z = SeedLatents.FromSeeds([0, 1], g.Config.ZDim);
         Assert.Equal(0.0, Sg2TestData.MaxAbs(back.Generate(z, 0.7f), g.Generate(z, 0.7f)));
         // The NVIDIA clamp is not part of the rosinality layout: the reloaded config has none.
-        Assert.Null(back.Config.ConvClamp);
+        Assert.Null(((Nada.Core.Generators.StyleGan2.StyleGan2Config)back.Config).ConvClamp);
     }
 
     /// <summary>A bare state dict and a training checkpoint with only "g" load too; latent_avg is then the seeded mean of w.</summary>
@@ -69,7 +69,7 @@ public class RosinalityWriterTests : IDisposable
         using var _ = back;
         Assert.Equal(GeneratorFormat.Rosinality, format);
         Assert.Equal(12, back.Config.ZDim);
-        Assert.Equal(3, back.Config.MappingLayers);
+        Assert.Equal(3, ((Nada.Core.Generators.StyleGan2.StyleGan2Config)back.Config).MappingLayers);
         using var noGrad = no_grad();
         Assert.Equal(0.0, Sg2TestData.MaxAbs(back.LatentAvg, RosinalityFormat.MeanLatent(g)));
         var z = randn(2, 12);

@@ -18,7 +18,7 @@ public class SamplingTimingTests(ITestOutputHelper log)
     [Fact]
     public void ParityGeneratorSamplingCost()
     {
-        using var g = GeneratorLoader.LoadGenerator(Sg2TestData.File("stylegan2_rosinality.pt"));
+        using var g = (StyleGan2Generator)GeneratorLoader.LoadGenerator(Sg2TestData.File("stylegan2_rosinality.pt"));
         var proc = Process.GetCurrentProcess();
 
         double Measure(string what, int batches, Action<int> step)

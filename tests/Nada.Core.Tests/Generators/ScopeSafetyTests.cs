@@ -32,7 +32,7 @@ public class ScopeSafetyTests
         StyleGan2Generator g;
         using (NewDisposeScope())
         {
-            g = GeneratorLoader.LoadGenerator(Sg2TestData.File("stylegan2_rosinality.pt"));
+            g = (StyleGan2Generator)GeneratorLoader.LoadGenerator(Sg2TestData.File("stylegan2_rosinality.pt"));
         }
         using (g)
         using (NewDisposeScope())

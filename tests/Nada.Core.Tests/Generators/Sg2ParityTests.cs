@@ -70,7 +70,7 @@ public class Sg2ParityTests(ITestOutputHelper log)
 
     private StyleGan2Generator Load(string path, bool roundTrip)
     {
-        var g = GeneratorLoader.LoadGenerator(path);
+        var g = (StyleGan2Generator)GeneratorLoader.LoadGenerator(path);
         if (!roundTrip) return g;
         var dir = Directory.CreateTempSubdirectory("nada-sg2-");
         try
@@ -78,7 +78,7 @@ public class Sg2ParityTests(ITestOutputHelper log)
             var written = GeneratorLoader.Save(g, Path.Combine(dir.FullName, "gen"));
             g.Dispose();
             Assert.True(File.Exists(Path.Combine(dir.FullName, "gen.json")));
-            return GeneratorLoader.LoadGenerator(written);
+            return (StyleGan2Generator)GeneratorLoader.LoadGenerator(written);
         }
         finally
         {

@@ -160,4 +160,50 @@ public class StyleGan2GeneratorTests
         Assert.Throws<FormatException>(() => SeedLatents.Parse("5-2"));
         Assert.Throws<FormatException>(() => SeedLatents.Parse("a"));
     }
+
+    [Fact]
+    public void ModulatedLayersListEveryModulatedConvWithItsWPlusEntry()
+    {
+        using var g = new StyleGan2Generator(ParityLikeConfig());
+        var layers = g.ModulatedLayers;
+        var convNames = g.named_modules().Where(m => m.module is ModulatedConv2d).Select(m => m.name).Order().ToList();
+        Assert.Equal(convNames, layers.Select(l => l.Name).Order().ToList());
+        Assert.Equal(g.Config.NumWs, layers.Select(l => l.WPlusEntry).Distinct().Count());
+        Assert.Equal(new ModulatedLayerInfo("conv1.conv", 16, false, 0), layers[0]);
+        Assert.Equal(new ModulatedLayerInfo("to_rgbs.2.conv", 8, true, 7), layers[^1]);
+        Assert.Equal(4, layers.Count(l => l.IsToRgb));
+    }
+
+    [Fact]
+    public void ZeroStyleOffsetsReproduceTheBaseBitForBit()
+    {
+        using var scope = NewDisposeScope();
+        using var g = new StyleGan2Generator(ParityLikeConfig());
+        var z = randn(3, 16, generator: new Generator(5));
+        var baseImages = g.Generate(z, 0.7f);
+        g.SetStyleOffsets(g.ModulatedLayers.ToDictionary(l => l.Name, l => zeros(l.InChannels)));
+        Assert.True(g.Generate(z, 0.7f).eq(baseImages).all().item<bool>());
+        g.SetStyleOffsets(null);
+        Assert.True(g.Generate(z, 0.7f).eq(baseImages).all().item<bool>());
+    }
+
+    [Fact]
+    public void StyleOffsetsEqualScalingTheWeightsInputChannels()
+    {
+        using var scope = NewDisposeScope();
+        using var g = new StyleGan2Generator(ParityLikeConfig());
+        using var scaled = g.Clone();
+        var d = randn(16, generator: new Generator(9)) * 0.3;                                         // [I]
+        using (no_grad())
+            scaled.state_dict()["convs.1.conv.weight"].mul_((1 + d).reshape(1, 1, 16, 1, 1));       // [1, O, I, k, k]
+        g.SetStyleOffsets(new Dictionary<string, Tensor> { ["convs.1.conv"] = d });
+        var z = randn(2, 16, generator: new Generator(6));
+        var a = g.Generate(z);
+        var b = scaled.Generate(z);
+        Assert.True((a - b).abs().max().item<float>() < 1e-5f);
+        g.SetStyleOffsets(null);
+        Assert.True((a - g.Generate(z)).abs().max().item<float>() > 1e-4f);
+        Assert.Throws<ArgumentException>(() => g.SetStyleOffsets(new Dictionary<string, Tensor> { ["convs.1.conv"] = zeros(5) }));
+        Assert.Throws<ArgumentException>(() => g.SetStyleOffsets(new Dictionary<string, Tensor> { ["nope"] = zeros(16) }));
+    }
 }

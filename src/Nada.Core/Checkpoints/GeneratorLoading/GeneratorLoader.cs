@@ -11,10 +11,10 @@ namespace Nada.Core.Generators;
 public static class GeneratorLoader
 {
     /// <summary>Loads a generator (CPU, float32, eval-ready).</summary>
-    public static StyleGan2Generator LoadGenerator(string path) => Load(path).Generator;
+    public static StyleGenerator LoadGenerator(string path) => Load(path).Generator;
 
     /// <summary>Loads a generator and tells which format the file was in.</summary>
-    public static (StyleGan2Generator Generator, GeneratorFormat Format) Load(string path)
+    public static (StyleGenerator Generator, GeneratorFormat Format) Load(string path)
     {
         if (Directory.Exists(path))
             throw new Checkpoints.CheckpointException(path, "is a folder, not a generator file", "Pass the checkpoint file itself");
@@ -51,13 +51,22 @@ public static class GeneratorLoader
     /// Saves in our format: <c>path</c> with ".safetensors" (added when missing) plus the sibling ".json"
     /// config; returns the weights file.
     /// </summary>
-    public static string Save(StyleGan2Generator g, string path) => NadaFormat.Save(g, path);
+    public static string Save(StyleGenerator g, string path) => g switch
+    {
+        StyleGan2Generator sg2 => NadaFormat.Save(sg2, path),
+        _ => throw new NotSupportedException($"Saving {g.Config.Family} generators is not supported."),
+    };
 
     /// <summary>
     /// Saves for the old ecosystem (rosinality stylegan2-pytorch, StyleGAN-NADA): a torch.save zip
     /// <c>{"g_ema": state_dict, "latent_avg": tensor}</c> at <paramref name="path"/> (conventionally .pt).
     /// </summary>
-    public static void SaveRosinality(StyleGan2Generator g, string path) => RosinalityFormat.Save(g, path);
+    public static void SaveRosinality(StyleGenerator g, string path)
+    {
+        if (g is not StyleGan2Generator sg2)
+            throw new ArgumentException($"Only StyleGAN2 generators can be written in rosinality's .pt layout; this one is {g.Config.Family}.");
+        RosinalityFormat.Save(sg2, path);
+    }
 
     private static string Describe(object? graph) => graph switch
     {

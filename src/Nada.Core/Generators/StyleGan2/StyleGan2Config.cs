@@ -25,8 +25,11 @@ public sealed record StyleGan2Config(
     float LrMultiplier = 0.01f,
     int ImgChannels = 3,
     float? ConvClamp = null,
-    IReadOnlyList<float>? BlurTaps = null)
+    IReadOnlyList<float>? BlurTaps = null) : IGeneratorConfig
 {
+    /// <inheritdoc />
+    [JsonIgnore] public GeneratorFamily Family => GeneratorFamily.StyleGan2;
+
     /// <summary>log2 of the resolution.</summary>
     [JsonIgnore] public int LogSize => (int)Math.Round(Math.Log2(ImgResolution));
 

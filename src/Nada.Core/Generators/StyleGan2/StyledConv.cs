@@ -19,6 +19,9 @@ public sealed class StyledConv : nn.Module<Tensor, Tensor, Tensor?, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>The modulated convolution.</summary>
+    public ModulatedConv2d Conv => conv;
+
     /// <summary>x [N, I, H, W], style [N, WDim], noise [N or 1, 1, H', W'] or null -> [N, O, H', W'].</summary>
     public override Tensor forward(Tensor x, Tensor style, Tensor? noiseInput)
     {

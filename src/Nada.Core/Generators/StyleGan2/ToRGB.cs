@@ -26,6 +26,9 @@ public sealed class ToRGB : nn.Module<Tensor, Tensor, Tensor?, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>The modulated convolution.</summary>
+    public ModulatedConv2d Conv => conv;
+
     /// <summary>x [N, C, H, W], style [N, WDim], skip [N, 3, H/2, W/2] or null -> [N, 3, H, W].</summary>
     public override Tensor forward(Tensor x, Tensor style, Tensor? skip)
     {

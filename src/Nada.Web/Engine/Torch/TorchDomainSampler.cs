@@ -14,7 +14,7 @@ namespace Nada.Web.Engine.Torch;
 public sealed class TorchDomainSampler : IDomainSampler, IDisposable
 {
     private readonly Lock _gate = new();
-    private (string Key, StyleGan2Generator Generator)? _cached;
+    private (string Key, StyleGenerator Generator)? _cached;
 
     /// <inheritdoc />
     public IReadOnlyList<byte[]> SamplePng(string generatorFile, IReadOnlyList<int> seeds, float truncationPsi)
@@ -30,7 +30,7 @@ public sealed class TorchDomainSampler : IDomainSampler, IDisposable
         }
     }
 
-    private StyleGan2Generator Load(string path)
+    private StyleGenerator Load(string path)
     {
         string key = $"{Path.GetFullPath(path)}|{File.GetLastWriteTimeUtc(path).Ticks}";
         if (_cached is { } c && c.Key == key)
