@@ -10,10 +10,14 @@ namespace Nada.Core;
 /// <param name="MemorySource">What <paramref name="MemoryUsedBytes"/> measures.</param>
 public sealed record DeviceStatus(string Device, int CudaDevices, string? GpuName, long? MemoryUsedBytes, long? MemoryTotalBytes, string MemorySource)
 {
-    /// <summary>Reads the current status (cheap: no tensors are made).</summary>
-    public static DeviceStatus Read()
+    /// <summary>Reads the current status of the engine's default device (cheap: no tensors are made).</summary>
+    public static DeviceStatus Read() => Read(EngineDevice.Default);
+
+    /// <summary>Reads the status of a named device ("cpu", "cuda:1").</summary>
+    public static DeviceStatus Read(string device) => Read(EngineDevice.Choose(device));
+
+    private static DeviceStatus Read(TorchSharp.torch.Device device)
     {
-        var device = EngineDevice.Default;
         int count = TorchSharp.torch.cuda.is_available() ? TorchSharp.torch.cuda.device_count() : 0;
         if (device.type == TorchSharp.DeviceType.CUDA)
         {

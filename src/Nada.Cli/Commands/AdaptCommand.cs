@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Nada.Core.Adaptation;
 using Nada.Core.Generators;
+using Nada.Core.Runs;
 
 namespace Nada.Cli.Commands;
 
@@ -94,7 +95,7 @@ public static class AdaptCommand
             bool doResume = parse.GetValue(resume);
             try
             {
-                var result = DomainAdapter.Run(request, new ConsoleProgress(io.Out, io.Err), ct, doResume);
+                var result = DomainAdapter.Run(request, RunContext.For(new ConsoleProgress(io.Out, io.Err), ct), doResume);
                 io.Out.WriteLine($"domain written to {result.DomainDirectory} (generator {result.GeneratorFile}, preview {result.PreviewPng})");
                 return 0;
             }
@@ -116,7 +117,7 @@ public static class AdaptCommand
     }
 
     /// <summary>One line per report: step, losses, chosen layers, and time (since process start, and per step since the last report).</summary>
-    private sealed class ConsoleProgress(TextWriter output, TextWriter error) : IAdaptationProgress
+    private sealed class ConsoleProgress(TextWriter output, TextWriter error) : IRunProgress
     {
         private readonly System.Diagnostics.Stopwatch _sinceLast = new();
         private int _lastStep = -1;
@@ -131,16 +132,16 @@ public static class AdaptCommand
             _lastStep = fromStep;
         }
 
-        public void Report(AdaptationProgress p)
+        public void Step(StepReport p)
         {
             double sinceStart = SinceStart;
             string rate = _lastStep >= 0 && p.Step > _lastStep
                 ? $", {(_sinceLast.Elapsed.TotalSeconds / (p.Step - _lastStep)).ToString("F3", CultureInfo.InvariantCulture)} s/step" : "";
             _lastStep = p.Step;
             _sinceLast.Restart();
-            var losses = string.Join(" ", p.Losses.OrderBy(kv => kv.Key == "total" ? 0 : 1).Select(kv => $"{kv.Key} {kv.Value.ToString("F4", CultureInfo.InvariantCulture)}"));
+            var losses = string.Join(" ", p.Values.OrderBy(kv => kv.Key == "total" ? 0 : 1).Select(kv => $"{kv.Key} {kv.Value.ToString("F4", CultureInfo.InvariantCulture)}"));
             var layers = p.ChosenLayers is null ? "" : $" layers [{string.Join(",", p.ChosenLayers)}]";
-            var preview = p.PreviewPng is null ? "" : " (preview)";
+            var preview = p.ImageFile is null ? "" : " (preview)";
             output.WriteLine($"step {p.Step}/{p.TotalSteps} {losses}{layers}{preview} [{sinceStart.ToString("F1", CultureInfo.InvariantCulture)} s{rate}]");
         }
 

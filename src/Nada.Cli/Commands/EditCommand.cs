@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Nada.Core.Editing;
+using Nada.Core.Runs;
 
 namespace Nada.Cli.Commands;
 
@@ -21,7 +22,7 @@ public static class EditCommand
         var seed = new Option<int?>("--seed") { Description = "Start from this seed" };
         var latent = new Option<string?>("--latent") { Description = "Start from a latent file (nada invert / nada edit)" };
         var photo = new Option<string?>("--photo") { Description = "Start from a photo (inverted first)" };
-        var outDir = new Option<string>("--out", "-o") { Description = "Output folder (latent.safetensors, start.png, edited.png, strip.png, edit.json)", Required = true };
+        var outDir = new Option<string>("--out", "-o") { Description = "Run folder: result/ (latent.safetensors, start.png, edited.png, strip.png, edit.json), samples/, history.jsonl", Required = true };
         var steps = new Option<int>("--steps") { Description = "Optimisation steps", DefaultValueFactory = _ => defaults.Steps };
         var lr = new Option<double>("--lr") { Description = "Peak learning rate", DefaultValueFactory = _ => defaults.LearningRate };
         var l2 = new Option<double>("--l2") { Description = "Weight of the pull toward the starting latent", DefaultValueFactory = _ => defaults.L2Weight };
@@ -52,7 +53,7 @@ public static class EditCommand
             };
             try
             {
-                var result = EditRunner.Edit(request, new ConsoleEditProgress(io.Out, request.Options.PreviewEvery), ct);
+                var result = EditRunner.Edit(request, RunContext.For(new ConsoleEditProgress(io.Out, request.Options.PreviewEvery), ct));
                 io.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"edited: clip score {result.StartScore:F4} -> {result.FinalScore:F4}; latent {result.LatentFile}, image {result.ImagePng}, strip {result.StripPng}"));
                 return 0;

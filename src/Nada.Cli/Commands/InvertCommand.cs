@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Nada.Core.Adaptation;
 using Nada.Core.Editing;
+using Nada.Core.Runs;
 
 namespace Nada.Cli.Commands;
 
@@ -13,7 +14,7 @@ public static class InvertCommand
     {
         var generator = new Option<string>("--generator", "-g") { Description = "Generator file (any supported format)", Required = true };
         var photo = new Option<string>("--photo") { Description = "Photo to invert (PNG, JPEG, WebP, GIF, BMP)", Required = true };
-        var outDir = new Option<string>("--out", "-o") { Description = "Output folder (latent.safetensors, reconstruction.png, strip.png, inversion.json)", Required = true };
+        var outDir = new Option<string>("--out", "-o") { Description = "Run folder: result/ (latent.safetensors, reconstruction.png, strip.png, inversion.json), samples/, history.jsonl", Required = true };
         var steps = new Option<int>("--steps") { Description = "Optimisation steps", DefaultValueFactory = _ => new InversionOptions().Steps };
         var space = new Option<string>("--space") { Description = "Latent space: w or wplus", DefaultValueFactory = _ => "wplus" };
         space.AcceptOnlyFromAmong("w", "wplus");
@@ -38,7 +39,7 @@ public static class InvertCommand
             };
             try
             {
-                var result = EditRunner.Invert(request, new ConsoleEditProgress(io.Out, request.Options.PreviewEvery), ct);
+                var result = EditRunner.Invert(request, RunContext.For(new ConsoleEditProgress(io.Out, request.Options.PreviewEvery), ct));
                 io.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"inverted: mse {result.StartMse:F5} -> {result.FinalMse:F5}; latent {result.LatentFile}, image {result.ImagePng}"));
                 return 0;
@@ -66,13 +67,17 @@ internal static class ClipSpec
 }
 
 /// <summary>Prints one line per reported step (every <c>every</c> steps and the last).</summary>
-internal sealed class ConsoleEditProgress(TextWriter output, int every) : IEditProgress
+internal sealed class ConsoleEditProgress(TextWriter output, int every) : IRunProgress
 {
-    public void Report(EditProgress p)
+    public void Step(StepReport p)
     {
         if (p.Step % every != 0 && p.Step != p.TotalSteps) return;
-        var losses = string.Join(" ", p.Losses.Select(kv => $"{kv.Key} {kv.Value.ToString("F4", CultureInfo.InvariantCulture)}"));
-        var score = p.ClipScore is { } s ? $" clip {s.ToString("F4", CultureInfo.InvariantCulture)}" : "";
-        output.WriteLine($"step {p.Step}/{p.TotalSteps} {losses}{score} lr {p.LearningRate.ToString("G3", CultureInfo.InvariantCulture)}");
+        var inv = CultureInfo.InvariantCulture;
+        var losses = string.Join(" ", p.Values.Where(kv => kv.Key is not (EditProgress.ClipScoreName or EditProgress.LearningRateName))
+            .Select(kv => $"{kv.Key} {kv.Value.ToString("F4", inv)}"));
+        var score = p.Values.TryGetValue(EditProgress.ClipScoreName, out var s) ? $" clip {s.ToString("F4", inv)}" : "";
+        var lr = p.Values.TryGetValue(EditProgress.LearningRateName, out var r) ? $" lr {r.ToString("G3", inv)}" : "";
+        var phase = p.Phase is null ? "" : $" ({p.Phase})";
+        output.WriteLine($"step {p.Step}/{p.TotalSteps}{phase} {losses}{score}{lr}");
     }
 }

@@ -26,32 +26,6 @@ public sealed record AdaptationRequest
     public AdaptationOptions Options { get; init; } = new();
 }
 
-/// <summary>One progress report of a running adaptation.</summary>
-/// <param name="Step">Steps done so far (1-based after the first step).</param>
-/// <param name="TotalSteps">Steps requested.</param>
-/// <param name="Losses">Loss values of this step by name ("total", "directional", ...).</param>
-/// <param name="ChosenLayers">W+ entries trained this step, when layer selection ran.</param>
-/// <param name="PreviewPng">Every N steps: a frozen-vs-adapted grid as PNG bytes; otherwise null.</param>
-public sealed record AdaptationProgress(
-    int Step,
-    int TotalSteps,
-    IReadOnlyDictionary<string, double> Losses,
-    IReadOnlyList<int>? ChosenLayers,
-    byte[]? PreviewPng);
-
-/// <summary>Receives progress of a running adaptation. Called on the training thread.</summary>
-public interface IAdaptationProgress
-{
-    /// <summary>Called once everything is loaded, just before the first step runs (<paramref name="fromStep"/> steps are done: 0, or the resumed checkpoint's step).</summary>
-    void Started(int fromStep, int totalSteps) { }
-
-    /// <summary>Called after a step (every step, or at the reporting interval).</summary>
-    void Report(AdaptationProgress progress);
-
-    /// <summary>Something the user should know that does not stop the run (e.g. a style image was skipped).</summary>
-    void Warn(string message) { }
-}
-
 /// <summary>The result of a finished adaptation: a domain folder in our format.</summary>
 /// <param name="DomainDirectory">Folder holding the adapted generator, its config, prompts and preview.</param>
 /// <param name="GeneratorFile">The adapted generator file (our format: safetensors + JSON config).</param>

@@ -110,22 +110,49 @@ public sealed record AdaptationOptions
 
     private const double GRegRatio = 4.0 / 5.0;
 
-    /// <summary>Throws an <see cref="ArgumentException"/> naming the first invalid value.</summary>
-    public void Validate(int numWs)
+    /// <summary>Throws a <see cref="RequestValidationException"/> naming every invalid value.</summary>
+    public void Validate(int numWs) => Check(numWs).ThrowIfInvalid();
+
+    /// <summary>
+    /// Every invalid value, keyed by property name: sizes and counts in range, every number finite, every enum a known
+    /// value. <paramref name="numWs"/>: the generator's W+ count when known (k may not exceed it).
+    /// </summary>
+    public FieldErrors Check(int? numWs = null)
     {
-        if (BatchSize < 1) throw new ArgumentException($"Batch size must be at least 1 (got {BatchSize}).");
-        if (LearningRate <= 0 || double.IsNaN(LearningRate)) throw new ArgumentException($"Learning rate must be positive (got {LearningRate}).");
-        if (AutoLayerK is < 1) throw new ArgumentException($"auto-layer k must be at least 1 (got {AutoLayerK}).");
-        if (AutoLayerK > numWs)
-            throw new ArgumentException($"auto-layer k = {AutoLayerK} is larger than this generator's {numWs} W+ entries; use at most {numWs} (or leave it empty for all).");
-        if (AutoLayerIters < 0) throw new ArgumentException($"auto-layer iterations must be 0 or more (got {AutoLayerIters}).");
-        if (AutoLayerBatch < 1) throw new ArgumentException($"auto-layer batch must be at least 1 (got {AutoLayerBatch}).");
-        if (Mixing is < 0 or > 1) throw new ArgumentException($"Mixing probability must be in [0, 1] (got {Mixing}).");
-        float[] weights = [LambdaDirection, LambdaGlobal, LambdaPatch, LambdaManifold, LambdaTexture];
-        if (weights.Any(w => w < 0 || float.IsNaN(w))) throw new ArgumentException("Loss weights must be 0 or positive.");
-        if (weights.All(w => w == 0)) throw new ArgumentException("All loss weights are zero: nothing would train. Set at least one of direction, global, patch, manifold, texture.");
-        if (TextDirectionWeight is < 0 or > 1) throw new ArgumentException($"Text direction weight must be in [0, 1] (got {TextDirectionWeight}).");
-        if (SampleEvery < 1 || CheckpointEvery < 1 || ReportEvery < 1) throw new ArgumentException("Sample, checkpoint and report intervals must be at least 1.");
-        if (PreviewSamples < 1) throw new ArgumentException("Preview samples must be at least 1.");
+        var e = new FieldErrors();
+        void Range(string name, double value, double min, double max, string what)
+        {
+            if (!double.IsFinite(value) || value < min || value > max)
+                e.Add(name, $"{what} must be between {min} and {max} (got {value}).");
+        }
+        if (BatchSize is < 1 or > 1024) e.Add(nameof(BatchSize), $"Batch size must be between 1 and 1024 (got {BatchSize}).");
+        if (!double.IsFinite(LearningRate) || LearningRate <= 0 || LearningRate > 10)
+            e.Add(nameof(LearningRate), $"Learning rate must be above 0 and at most 10 (got {LearningRate}).");
+        if (AutoLayerK is < 1) e.Add(nameof(AutoLayerK), $"auto-layer k must be at least 1 (got {AutoLayerK}).");
+        else if (numWs is { } n && AutoLayerK > n)
+            e.Add(nameof(AutoLayerK), $"auto-layer k = {AutoLayerK} is larger than this generator's {n} W+ entries; use at most {n} (or leave it empty for all).");
+        if (AutoLayerIters is < 0 or > 1000) e.Add(nameof(AutoLayerIters), $"auto-layer iterations must be between 0 and 1000 (got {AutoLayerIters}).");
+        if (AutoLayerBatch is < 1 or > 4096) e.Add(nameof(AutoLayerBatch), $"auto-layer batch must be between 1 and 4096 (got {AutoLayerBatch}).");
+        Range(nameof(WSgdLr), WSgdLr, 0, 1000, "The layer-selection learning rate");
+        if (!Enum.IsDefined(LayerMapping)) e.Add(nameof(LayerMapping), $"Unknown layer mapping {(int)LayerMapping}; use FollowsGenerator or Reference.");
+        if (!Enum.IsDefined(Phase)) e.Add(nameof(Phase), $"Unknown phase {(int)Phase}; use one of {string.Join(", ", Enum.GetNames<TrainablePhase>())}.");
+        if (!Enum.IsDefined(TrainNoise)) e.Add(nameof(TrainNoise), $"Unknown training noise {(int)TrainNoise}; use Random or Const.");
+        Range(nameof(Mixing), Mixing, 0, 1, "Mixing probability");
+        (string Name, float Value)[] weights =
+        [
+            (nameof(LambdaDirection), LambdaDirection), (nameof(LambdaGlobal), LambdaGlobal), (nameof(LambdaPatch), LambdaPatch),
+            (nameof(LambdaManifold), LambdaManifold), (nameof(LambdaTexture), LambdaTexture),
+        ];
+        foreach (var (name, value) in weights) Range(name, value, 0, 1e6, "Loss weights");
+        if (weights.All(w => w.Value == 0))
+            e.Add(nameof(LambdaDirection), "All loss weights are zero: nothing would train. Set at least one of direction, global, patch, manifold, texture.");
+        Range(nameof(TextDirectionWeight), TextDirectionWeight, 0, 1, "Text direction weight");
+        if (ImageDirectionSamples is < 1 or > 4096) e.Add(nameof(ImageDirectionSamples), $"Image-direction samples must be between 1 and 4096 (got {ImageDirectionSamples}).");
+        if (SampleEvery < 1) e.Add(nameof(SampleEvery), $"The preview interval must be at least 1 step (got {SampleEvery}).");
+        if (CheckpointEvery < 1) e.Add(nameof(CheckpointEvery), $"The checkpoint interval must be at least 1 step (got {CheckpointEvery}).");
+        if (ReportEvery < 1) e.Add(nameof(ReportEvery), $"The report interval must be at least 1 step (got {ReportEvery}).");
+        if (PreviewSamples is < 1 or > 64) e.Add(nameof(PreviewSamples), $"Preview samples must be between 1 and 64 (got {PreviewSamples}).");
+        Range(nameof(PreviewTruncation), PreviewTruncation, 0, 2, "Preview truncation");
+        return e;
     }
 }

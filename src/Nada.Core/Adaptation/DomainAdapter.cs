@@ -3,6 +3,7 @@ using Nada.Core.Checkpoints.GeneratorLoading;
 using Nada.Core.Generators;
 using Nada.Core.Generators.StyleGan2;
 using Nada.Core.Imaging;
+using Nada.Core.Runs;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -21,45 +22,54 @@ public static class DomainAdapter
     /// <summary>Runs (or, with <paramref name="resume"/>, continues) the adaptation described by <paramref name="request"/>.</summary>
     /// <exception cref="OperationCanceledException">Cancelled; a checkpoint of the last finished step was written.</exception>
     /// <exception cref="AdaptationFailedException">The loss became NaN or infinite; the last good checkpoint is kept.</exception>
-    public static AdaptationResult Run(AdaptationRequest request, IAdaptationProgress progress, CancellationToken ct, bool resume = false)
+    public static AdaptationResult Run(AdaptationRequest request, RunContext context, bool resume = false)
     {
         var options = request.Options;
         RequestValidator.Validate(request);
-        request = FitPrompts(request, progress);
-        Directory.CreateDirectory(request.OutputDirectory);
-        var device = EngineDevice.Default;
+        var layout = new RunLayout(request.OutputDirectory);
+        var reporter = new RunReporter(layout, context);
+        (request, var promptWarnings) = FitPrompts(request);
+        Directory.CreateDirectory(layout.Root);
+        var device = EngineDevice.Current;
+        var ct = context.Cancellation;
 
         using var frozen = GeneratorLoader.LoadGenerator(request.GeneratorPath);
         frozen.ToDevice(device);
         using var trainable = frozen.Clone();
-        options.Validate(frozen.Config.NumWs);
         var skipped = new List<SkippedImage>();
         using var loss = AdaptationLossFactory.Create(request, frozen, device, skipped);
         using var trainer = new NadaTrainer(frozen, trainable, loss, options);
-        WriteRunConfig(request, frozen.Config, trainer, skipped);
-        foreach (var s in skipped)
-            progress.Warn($"style image {s.Path} skipped: {s.Reason}");
+        WriteRunConfig(layout, request, frozen.Config, trainer, skipped);
 
         int startStep = 0;
         var losses = new List<double>();
-        if (resume && RunCheckpoint.Exists(request.OutputDirectory))
+        if (resume && RunCheckpoint.LoadLatest(layout.Root, reporter.Warn) is { } checkpoint)
         {
-            using var checkpoint = RunCheckpoint.LoadLatest(request.OutputDirectory)!;
-            LoadWeights(trainable, checkpoint.Weights);
-            trainer.Optimizer.ImportState(checkpoint.Optimizer, checkpoint.State.AdamSteps);
-            startStep = checkpoint.State.Step;
-            losses.AddRange(checkpoint.State.Losses);
+            using (checkpoint)
+            {
+                LoadWeights(trainable, checkpoint.Weights);
+                trainer.Optimizer.ImportState(checkpoint.Optimizer, checkpoint.State.AdamSteps);
+                startStep = checkpoint.State.Step;
+                losses.AddRange(checkpoint.State.Losses);
+            }
+        }
+        // The history holds each step once: what came after the checkpoint is done again.
+        reporter.History.TruncateAfter(startStep);
+        if (startStep == 0)
+        {
+            foreach (var w in promptWarnings) reporter.Warn(w);
+            foreach (var s in skipped) reporter.Warn($"style image {Path.GetFileName(s.Path)} skipped: {s.Reason}");
         }
 
         using var previewZ = RunRandom.PreviewLatents(options.Seed, options.PreviewSamples, frozen.Config.ZDim, device);
-        progress.Started(startStep, request.Iterations);
+        reporter.Started(startStep, request.Iterations);
         var pending = new List<(int Step, TrainStepResult Result)>();
         int step = startStep;
         try
         {
             while (step < request.Iterations)
             {
-                ct.ThrowIfCancellationRequested();
+                reporter.BeforeStep();
                 using var scope = NewDisposeScope();
                 using var draws = RunRandom.ForStep(options, step, frozen.Config, device, trainer.SelectsLayers);
                 var result = trainer.Step(draws.Z, draws.MixZ, draws.MixIndex, draws.SelectionZ, draws.Noise);
@@ -72,37 +82,38 @@ public static class DomainAdapter
                 bool preview = step % options.SampleEvery == 0 || step == request.Iterations || step == startStep + 1;
                 bool save = step % options.CheckpointEvery == 0 || step == request.Iterations;
                 if (preview || save || pending.Count >= options.ReportEvery)
-                    Flush(pending, losses, progress, request.Iterations, preview ? RenderPreview(trainer, previewZ, options, request.OutputDirectory, step) : null);
+                    Flush(pending, losses, reporter, request.Iterations, preview ? RenderPreview(trainer, previewZ, options) : null);
                 if (save)
-                    SaveCheckpoint(request.OutputDirectory, step, trainable, trainer, losses);
+                    SaveCheckpoint(layout, step, trainable, trainer, losses);
             }
         }
         catch (OperationCanceledException)
         {
-            Flush(pending, losses, progress, request.Iterations, null);
+            Flush(pending, losses, reporter, request.Iterations, null);
             if (step > startStep)
-                SaveCheckpoint(request.OutputDirectory, step, trainable, trainer, losses);
+                SaveCheckpoint(layout, step, trainable, trainer, losses);
             throw;
         }
         catch (AdaptationFailedException)
         {
             throw;   // the last good checkpoint stays; nothing after the bad step is written
         }
-        return DomainWriter.Write(request, trainable, trainer, previewZ, options);
+        return DomainWriter.Write(layout, request, trainable, trainer, previewZ, options);
     }
 
-    private static AdaptationRequest FitPrompts(AdaptationRequest request, IAdaptationProgress progress)
+    private static (AdaptationRequest Request, List<string> Warnings) FitPrompts(AdaptationRequest request)
     {
+        var warnings = new List<string>();
         if (!request.Options.TruncatePrompts)
-            return request;
+            return (request, warnings);
         var (source, cutSource) = PromptFitter.Fit(request.SourceText);
         var (target, cutTarget) = string.IsNullOrWhiteSpace(request.TargetText) ? (request.TargetText, false) : PromptFitter.Fit(request.TargetText);
-        if (cutSource) progress.Warn($"source text truncated to fit CLIP's context: \"{source}\"");
-        if (cutTarget) progress.Warn($"target text truncated to fit CLIP's context: \"{target}\"");
-        return request with { SourceText = source, TargetText = target };
+        if (cutSource) warnings.Add($"source text truncated to fit CLIP's context: \"{source}\"");
+        if (cutTarget) warnings.Add($"target text truncated to fit CLIP's context: \"{target}\"");
+        return (request with { SourceText = source, TargetText = target }, warnings);
     }
 
-    private static void Flush(List<(int Step, TrainStepResult Result)> pending, List<double> losses, IAdaptationProgress progress, int total, byte[]? previewPng)
+    private static void Flush(List<(int Step, TrainStepResult Result)> pending, List<double> losses, RunReporter progress, int total, byte[]? previewPng)
     {
         if (pending.Count == 0)
             return;
@@ -118,7 +129,7 @@ public static class DomainAdapter
                 var parts = r.Parts.ToDictionary(kv => kv.Key, kv => (double)kv.Value.cpu().item<float>());
                 parts["total"] = value;
                 bool last = i == pending.Count - 1;
-                progress.Report(new AdaptationProgress(step, total, parts, r.Selection?.Chosen, last ? previewPng : null));
+                progress.Step(step, total, parts, last ? previewPng : null, r.Selection?.Chosen);
             }
         }
         finally
@@ -132,18 +143,14 @@ public static class DomainAdapter
         }
     }
 
-    private static byte[] RenderPreview(NadaTrainer trainer, Tensor previewZ, AdaptationOptions options, string runDirectory, int step)
+    private static byte[] RenderPreview(NadaTrainer trainer, Tensor previewZ, AdaptationOptions options)
     {
         using var scope = NewDisposeScope();
         var (a, b) = trainer.Render(previewZ, options.PreviewTruncation);
-        var png = ImageEncoder.GridPng(cat([a, b], 0), columns: (int)a.shape[0]);   // row 1 frozen, row 2 adapted
-        string dir = Path.Combine(runDirectory, "samples");
-        Directory.CreateDirectory(dir);
-        File.WriteAllBytes(Path.Combine(dir, $"step-{step:D6}.png"), png);
-        return png;
+        return ImageEncoder.GridPng(cat([a, b], 0), columns: (int)a.shape[0]);   // row 1 frozen, row 2 adapted
     }
 
-    private static void SaveCheckpoint(string runDirectory, int step, StyleGenerator trainable, NadaTrainer trainer, List<double> losses)
+    private static void SaveCheckpoint(RunLayout layout, int step, StyleGenerator trainable, NadaTrainer trainer, List<double> losses)
     {
         using var scope = NewDisposeScope();
         var weights = trainable.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value);
@@ -151,7 +158,7 @@ public static class DomainAdapter
         if (bad.Key is not null)
             throw new AdaptationFailedException($"The weights became NaN or infinite by step {step} ('{bad.Key}'); training stopped. The last good checkpoint is kept. Try a lower learning rate.");
         var (optimizer, steps) = trainer.Optimizer.ExportState();
-        RunCheckpoint.Save(runDirectory, new RunCheckpointState(step, steps, losses.ToList()), weights, optimizer);
+        RunCheckpoint.Save(layout.Root, new RunCheckpointState(step, steps, losses.ToList()), weights, optimizer);
     }
 
     private static void LoadWeights(StyleGenerator generator, IReadOnlyDictionary<string, Tensor> weights)
@@ -165,7 +172,7 @@ public static class DomainAdapter
         }
     }
 
-    private static void WriteRunConfig(AdaptationRequest request, IGeneratorConfig config, NadaTrainer trainer, List<SkippedImage> skipped)
+    private static void WriteRunConfig(RunLayout layout, AdaptationRequest request, IGeneratorConfig config, NadaTrainer trainer, List<SkippedImage> skipped)
     {
         var record = new
         {
@@ -176,9 +183,7 @@ public static class DomainAdapter
             fixedTrainable = trainer.SelectsLayers ? null : trainer.TrainableParameterNames,
             engine = typeof(DomainAdapter).Assembly.GetName().Version?.ToString(),
         };
-        string path = Path.Combine(request.OutputDirectory, "run.json");
-        File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(record, Json));
-        File.Move(path + ".tmp", path, overwrite: true);
+        RunLayout.WriteAtomic(layout.RunJson, JsonSerializer.Serialize(record, Json));
     }
 }
 

@@ -26,10 +26,10 @@ public static class DomainWriter
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     /// <summary>Writes the domain folder of a finished run.</summary>
-    public static AdaptationResult Write(AdaptationRequest request, StyleGenerator trainable, NadaTrainer trainer, Tensor previewZ, AdaptationOptions options)
+    public static AdaptationResult Write(Runs.RunLayout layout, AdaptationRequest request, StyleGenerator trainable, NadaTrainer trainer, Tensor previewZ, AdaptationOptions options)
     {
-        string final = Path.Combine(request.OutputDirectory, "domain");
-        string temp = Path.Combine(request.OutputDirectory, $".domain-{Guid.NewGuid():N}");
+        string final = layout.DomainDir;
+        string temp = Path.Combine(layout.Root, $".domain-{Guid.NewGuid():N}");
         Directory.CreateDirectory(temp);
         GeneratorLoader.Save(trainable, Path.Combine(temp, "generator.safetensors"));
         using (var scope = NewDisposeScope())

@@ -22,10 +22,16 @@ public static class PromptFitter
         return (string.Join(' ', words), truncated);
     }
 
-    private static bool Fits(string text, int contextLength)
+    private static bool Fits(string text, int contextLength) => LongestTokenCount(text) <= contextLength;
+
+    /// <summary>The most tokens <paramref name="text"/> takes in any of the forms the losses use (templates included).</summary>
+    public static int LongestTokenCount(string text)
     {
         var tokenizer = ClipTokenizer.Shared;
         return PromptTemplates.ImageNet.Concat(PromptTemplates.Part).Append("a {}")
-            .All(t => tokenizer.TokenCount(t.Replace("{}", text, StringComparison.Ordinal)) <= contextLength);
+            .Max(t => tokenizer.TokenCount(t.Replace("{}", text, StringComparison.Ordinal)));
     }
+
+    /// <summary>The CLIP tokens of a prompt (lower-cased and cleaned as CLIP does), to tell prompts apart as CLIP sees them.</summary>
+    public static IReadOnlyList<int> Tokens(string text) => ClipTokenizer.Shared.Encode(text);
 }

@@ -1,38 +1,73 @@
 namespace Nada.Core.Adaptation;
 
-/// <summary>Checks an <see cref="AdaptationRequest"/> before any model loads; each problem is one clear message.</summary>
+/// <summary>
+/// The one set of rules for an <see cref="AdaptationRequest"/>, checked before any model loads: by the engine when it
+/// runs, by the CLI, and by the web app at submission (which adds only its own caps for a shared box). Every problem
+/// is one message keyed by its field (<see cref="FieldErrors"/>).
+/// </summary>
 public static class RequestValidator
 {
     /// <summary>Most iterations a run may ask for.</summary>
     public const int MaxIterations = 100_000;
 
-    /// <summary>Throws an <see cref="ArgumentException"/> naming the first problem.</summary>
-    public static void Validate(AdaptationRequest request)
+    /// <summary>Largest weight of one CLIP model in the ensemble.</summary>
+    public const float MaxClipWeight = 10f;
+
+    /// <summary>Throws a <see cref="RequestValidationException"/> naming every problem.</summary>
+    public static void Validate(AdaptationRequest request, int? numWs = null) => Check(request, numWs).ThrowIfInvalid();
+
+    /// <summary>
+    /// Every problem of the request. <paramref name="numWs"/>: the generator's W+ count when known (checks k);
+    /// <paramref name="checkFiles"/>: whether the files named must exist (false for a submission whose uploads are
+    /// not stored yet and whose models come from a catalog).
+    /// </summary>
+    public static FieldErrors Check(AdaptationRequest request, int? numWs = null, bool checkFiles = true)
     {
-        if (string.IsNullOrWhiteSpace(request.GeneratorPath) || !File.Exists(request.GeneratorPath))
-            throw new ArgumentException($"Generator file '{request.GeneratorPath}' does not exist.");
-        if (request.ClipModels.Count == 0)
-            throw new ArgumentException("No CLIP model was given: name at least one CLIP weights file.");
-        foreach (var clip in request.ClipModels)
-        {
-            if (!File.Exists(clip.Path))
-                throw new ArgumentException($"CLIP weights file '{clip.Path}' does not exist.");
-            if (clip.Weight < 0 || float.IsNaN(clip.Weight))
-                throw new ArgumentException($"CLIP model weight for '{clip.Path}' must be 0 or positive (got {clip.Weight}).");
-        }
-        if (request.ClipModels.All(c => c.Weight == 0))
-            throw new ArgumentException("Every CLIP model has weight 0: nothing would train.");
+        var errors = new FieldErrors();
+        if (string.IsNullOrWhiteSpace(request.GeneratorPath) || (checkFiles && !File.Exists(request.GeneratorPath)))
+            errors.Add(nameof(request.GeneratorPath), $"Generator file '{request.GeneratorPath}' does not exist.");
+        CheckClipModels(request.ClipModels, checkFiles, errors);
+
         bool images = request.StyleImagePaths.Count > 0;
-        if (string.IsNullOrWhiteSpace(request.SourceText))
-            throw new ArgumentException("The source text is empty: describe the generator's domain, e.g. \"photo\".");
-        if (!images && string.IsNullOrWhiteSpace(request.TargetText))
-            throw new ArgumentException("The target text is empty: describe the new domain, e.g. \"sketch\", or give style images.");
-        if (!string.IsNullOrWhiteSpace(request.TargetText)
-            && string.Equals(request.SourceText.Trim(), request.TargetText.Trim(), StringComparison.OrdinalIgnoreCase))
-            throw new ArgumentException($"Source and target text are the same (\"{request.SourceText.Trim()}\"): the direction between them is zero.");
+        bool truncate = request.Options.TruncatePrompts;
+        string source = request.SourceText?.Trim() ?? "", target = request.TargetText?.Trim() ?? "";
+        if (source.Length == 0)
+            errors.Add(nameof(request.SourceText), "The source text is empty: describe the generator's domain, e.g. \"photo\".");
+        else if (!truncate) CheckLength(nameof(request.SourceText), "source", source, errors);
+        if (target.Length == 0 && !images)
+            errors.Add(nameof(request.TargetText), "The target text is empty: describe the new domain, e.g. \"sketch\", or give style images.");
+        else if (target.Length > 0 && !truncate) CheckLength(nameof(request.TargetText), "target", target, errors);
+        if (source.Length > 0 && target.Length > 0 && PromptFitter.Tokens(source).SequenceEqual(PromptFitter.Tokens(target)))
+            errors.Add(nameof(request.TargetText), $"Source and target text are the same to CLIP (\"{source}\"): the direction between them is zero.");
         if (request.Iterations is < 1 or > MaxIterations)
-            throw new ArgumentException($"Iterations must be between 1 and {MaxIterations} (got {request.Iterations}).");
+            errors.Add(nameof(request.Iterations), $"Iterations must be between 1 and {MaxIterations} (got {request.Iterations}).");
+        if (checkFiles)
+            foreach (var image in request.StyleImagePaths.Where(p => !File.Exists(p)))
+                errors.Add(nameof(request.StyleImagePaths), $"Style image '{image}' does not exist.");
         if (string.IsNullOrWhiteSpace(request.OutputDirectory))
-            throw new ArgumentException("No output folder was given.");
+            errors.Add(nameof(request.OutputDirectory), "No output folder was given.");
+        errors.AddAll(request.Options.Check(numWs), nameof(request.Options) + ".");
+        return errors;
+    }
+
+    /// <summary>CLIP choices: at least one; each file present (when <paramref name="checkFiles"/>); weights finite, in (0, 10].</summary>
+    public static void CheckClipModels(IReadOnlyList<ClipModelChoice> clips, bool checkFiles, FieldErrors errors)
+    {
+        if (clips.Count == 0)
+            errors.Add("ClipModels", "No CLIP model was given: choose at least one.");
+        foreach (var clip in clips)
+        {
+            if (checkFiles && !File.Exists(clip.Path))
+                errors.Add("ClipModels", $"CLIP weights file '{clip.Path}' does not exist.");
+            if (!float.IsFinite(clip.Weight) || clip.Weight <= 0 || clip.Weight > MaxClipWeight)
+                errors.Add("ClipWeights", $"CLIP model weights must be above 0 and at most {MaxClipWeight} (got {clip.Weight} for '{Path.GetFileName(clip.Path)}').");
+        }
+    }
+
+    private static void CheckLength(string field, string which, string text, FieldErrors errors)
+    {
+        int tokens = PromptFitter.LongestTokenCount(text);
+        if (tokens > Clip.ClipTokenizer.DefaultContextLength)
+            errors.Add(field, $"The {which} text is too long for CLIP: with the prompt templates it takes {tokens} tokens, at most {Clip.ClipTokenizer.DefaultContextLength} fit. Shorten it (or allow truncation).");
     }
 }

@@ -61,26 +61,64 @@ public static class RunCheckpoint
     }
 
     /// <summary>True when the run folder holds a checkpoint to resume from.</summary>
-    public static bool Exists(string runDirectory) => File.Exists(Path.Combine(runDirectory, "checkpoints", LatestFile));
-
-    /// <summary>Loads the latest checkpoint, or null when there is none.</summary>
-    public static LoadedRunCheckpoint? LoadLatest(string runDirectory)
+    public static bool Exists(string runDirectory)
     {
         string root = Path.Combine(runDirectory, "checkpoints");
-        string latest = Path.Combine(root, LatestFile);
-        if (!File.Exists(latest))
-            return null;
-        var pointer = JsonSerializer.Deserialize<LatestPointer>(File.ReadAllText(latest))
-            ?? throw new InvalidDataException($"{latest} is empty; delete it to start the run afresh.");
-        string dir = Path.Combine(root, pointer.Checkpoint);
+        return File.Exists(Path.Combine(root, LatestFile)) || (Directory.Exists(root) && Directory.GetDirectories(root, "step-*").Length > 0);
+    }
+
+    /// <summary>
+    /// Loads the newest readable checkpoint: the one <c>latest.json</c> names, else the others newest first, falling
+    /// back past any that is corrupt or incomplete (each told to <paramref name="warn"/>). Null when there is none
+    /// (or none readable: the run starts afresh).
+    /// </summary>
+    public static LoadedRunCheckpoint? LoadLatest(string runDirectory, Action<string>? warn = null)
+    {
+        string root = Path.Combine(runDirectory, "checkpoints");
+        if (!Directory.Exists(root)) return null;
+        var candidates = new List<string>();
+        try
+        {
+            var pointer = JsonSerializer.Deserialize<LatestPointer>(File.ReadAllText(Path.Combine(root, LatestFile)));
+            if (pointer?.Checkpoint is { } named && !named.Contains('/') && !named.Contains('\\') && named.StartsWith("step-", StringComparison.Ordinal))
+                candidates.Add(named);
+        }
+        catch (Exception e) when (e is IOException or JsonException) { }
+        candidates.AddRange(Directory.GetDirectories(root, "step-*").Select(Path.GetFileName).OfType<string>()
+            .OrderByDescending(n => n, StringComparer.Ordinal).Where(n => !candidates.Contains(n)));
+        foreach (var name in candidates)
+        {
+            try
+            {
+                return Load(Path.Combine(root, name));
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or JsonException or CheckpointException or UnauthorizedAccessException)
+            {
+                warn?.Invoke($"The checkpoint {name} cannot be read ({e.Message}); using the one before it.");
+            }
+        }
+        if (candidates.Count > 0) warn?.Invoke("No checkpoint of this run can be read; it starts again from step 0.");
+        return null;
+    }
+
+    private static LoadedRunCheckpoint Load(string dir)
+    {
         string stateFile = Path.Combine(dir, "state.json");
         if (!File.Exists(stateFile))
-            throw new InvalidDataException($"Run checkpoint {dir} is incomplete (no state.json); delete {latest} to start afresh.");
+            throw new InvalidDataException("it has no state.json");
         var state = JsonSerializer.Deserialize<RunCheckpointState>(File.ReadAllText(stateFile))
-            ?? throw new InvalidDataException($"{stateFile} is empty.");
+            ?? throw new InvalidDataException("its state.json is empty");
         var (weights, _) = SafeTensorsFile.Load(Path.Combine(dir, "weights.safetensors"));
-        var (optimizer, _) = SafeTensorsFile.Load(Path.Combine(dir, "optimizer.safetensors"));
-        return new LoadedRunCheckpoint(state, weights, optimizer);
+        try
+        {
+            var (optimizer, _) = SafeTensorsFile.Load(Path.Combine(dir, "optimizer.safetensors"));
+            return new LoadedRunCheckpoint(state, weights, optimizer);
+        }
+        catch
+        {
+            foreach (var t in weights.Values) t.Dispose();
+            throw;
+        }
     }
 
     private static Dictionary<string, Tensor> ToCpu(IReadOnlyDictionary<string, Tensor> tensors) =>

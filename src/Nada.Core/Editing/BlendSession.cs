@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Nada.Core.Editing;
 
 /// <summary>
-/// A source generator, one or more adapted domains and one latent, loaded once onto <see cref="EngineDevice.Default"/>
+/// A source generator, one or more adapted domains and one latent, loaded once onto <see cref="EngineDevice.Current"/>
 /// for quick re-renders at any alpha (a slider in the web app, <c>nada blend</c> in the CLI). The latent must have
 /// been made with the source generator. Synchronous; dispose it when done.
 /// </summary>
@@ -29,7 +29,7 @@ public sealed class BlendSession : IDisposable
     public BlendSession(string sourcePath, IReadOnlyList<string> domainPaths, string latentPath)
     {
         if (domainPaths.Count == 0) throw new ArgumentException("Blending needs at least one domain generator.");
-        var device = EngineDevice.Default;
+        var device = EngineDevice.Current;
         source = GeneratorLoader.LoadGenerator(sourcePath).ToDevice(device);
         try
         {

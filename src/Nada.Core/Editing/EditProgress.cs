@@ -1,33 +1,32 @@
 namespace Nada.Core.Editing;
 
-/// <summary>One progress report of a latent optimisation or an inversion.</summary>
+/// <summary>One step of a latent optimisation or an inversion, as the loop computed it.</summary>
 /// <param name="Step">Steps done so far (1 after the first step).</param>
 /// <param name="TotalSteps">Steps requested.</param>
 /// <param name="Losses">Loss terms of this step by name ("total", "clip", "l2", "mse", ...).</param>
 /// <param name="ClipScore">Cosine similarity of the image and the text (weighted over CLIP models); null for an inversion without CLIP.</param>
 /// <param name="LearningRate">The learning rate this step ran with.</param>
-/// <param name="PreviewPng">Every N steps (and at the last step): the current image as PNG bytes; otherwise null.</param>
+/// <param name="PreviewPng">When asked for: the current image as PNG bytes (the reporter writes it to the run folder once).</param>
 public sealed record EditProgress(
     int Step,
     int TotalSteps,
     IReadOnlyDictionary<string, double> Losses,
     double? ClipScore,
     double LearningRate,
-    byte[]? PreviewPng);
-
-/// <summary>Receives progress of a running edit or inversion. Called synchronously on the working thread.</summary>
-public interface IEditProgress
+    byte[]? PreviewPng)
 {
-    /// <summary>Called after every step.</summary>
-    void Report(EditProgress progress);
-}
+    /// <summary>Name of the CLIP score in reported values.</summary>
+    public const string ClipScoreName = "clip_score";
 
-/// <summary>An <see cref="IEditProgress"/> that ignores every report.</summary>
-public sealed class NoEditProgress : IEditProgress
-{
-    /// <summary>The shared instance.</summary>
-    public static readonly NoEditProgress Instance = new();
+    /// <summary>Name of the learning rate in reported values.</summary>
+    public const string LearningRateName = "lr";
 
-    /// <inheritdoc/>
-    public void Report(EditProgress progress) { }
+    /// <summary>The values a step reports: the losses, the CLIP score (when there is one) and the learning rate.</summary>
+    public IReadOnlyDictionary<string, double> Values()
+    {
+        var values = new Dictionary<string, double>(Losses);
+        if (ClipScore is { } score) values[ClipScoreName] = score;
+        values[LearningRateName] = LearningRate;
+        return values;
+    }
 }

@@ -58,3 +58,55 @@ public sealed record InversionOutput(string LatentFile, string ImagePng, string 
 
 /// <summary>Files written by an edit, and the CLIP score before and after.</summary>
 public sealed record EditOutput(string LatentFile, string ImagePng, string StripPng, double StartScore, double FinalScore);
+
+/// <summary>
+/// The one set of rules for edit and inversion requests (engine, CLI and web alike); every problem keyed by its
+/// field (<see cref="Adaptation.FieldErrors"/>).
+/// </summary>
+public static class EditRules
+{
+    /// <summary>Every problem of an edit request. <paramref name="checkFiles"/>: whether named files must exist.</summary>
+    public static FieldErrors Check(EditRequest r, bool checkFiles = true)
+    {
+        var e = new FieldErrors();
+        CheckGenerator(r.GeneratorPath, checkFiles, e);
+        RequestValidator.CheckClipModels(r.ClipModels, checkFiles, e);
+        string text = r.Text?.Trim() ?? "";
+        if (text.Length == 0)
+            e.Add(nameof(r.Text), "The edit text is empty; describe the image you want, e.g. \"a smiling face\".");
+        else if (Clip.ClipTokenizer.Shared.TokenCount(text) is var tokens && tokens > Clip.ClipTokenizer.DefaultContextLength)
+            e.Add(nameof(r.Text), $"The edit text takes {tokens} CLIP tokens; at most {Clip.ClipTokenizer.DefaultContextLength} fit. Shorten it.");
+        Capture(e, nameof(r.Start), () => r.Start.Validate());
+        if (checkFiles && r.Start.LatentPath is { } latent && !File.Exists(latent)) e.Add(nameof(r.Start), $"The latent file '{latent}' does not exist.");
+        if (checkFiles && r.Start.PhotoPath is { } photo && !File.Exists(photo)) e.Add(nameof(r.Start), $"The photo '{photo}' does not exist.");
+        e.AddAll(r.Options.Check(), nameof(r.Options) + ".");
+        if (r.Start.PhotoPath is not null) e.AddAll(r.Inversion.Check(), nameof(r.Inversion) + ".");
+        if (string.IsNullOrWhiteSpace(r.OutputDirectory)) e.Add(nameof(r.OutputDirectory), "No output folder was given.");
+        return e;
+    }
+
+    /// <summary>Every problem of an inversion request.</summary>
+    public static FieldErrors Check(InversionRequest r, bool checkFiles = true)
+    {
+        var e = new FieldErrors();
+        CheckGenerator(r.GeneratorPath, checkFiles, e);
+        if (r.ClipModels.Count > 0) RequestValidator.CheckClipModels(r.ClipModels, checkFiles, e);
+        if (string.IsNullOrWhiteSpace(r.PhotoPath) || (checkFiles && !File.Exists(r.PhotoPath)))
+            e.Add(nameof(r.PhotoPath), $"The photo '{r.PhotoPath}' does not exist.");
+        e.AddAll(r.Options.Check(), nameof(r.Options) + ".");
+        if (string.IsNullOrWhiteSpace(r.OutputDirectory)) e.Add(nameof(r.OutputDirectory), "No output folder was given.");
+        return e;
+    }
+
+    private static void CheckGenerator(string path, bool checkFiles, FieldErrors e)
+    {
+        if (string.IsNullOrWhiteSpace(path) || (checkFiles && !File.Exists(path)))
+            e.Add("GeneratorPath", $"Generator file '{path}' does not exist.");
+    }
+
+    private static void Capture(FieldErrors e, string field, Action check)
+    {
+        try { check(); }
+        catch (ArgumentException x) { e.Add(field, x.Message); }
+    }
+}

@@ -4,44 +4,48 @@ using System.Text.Json.Serialization;
 using Nada.Core.Clip;
 using Nada.Core.Generators;
 using Nada.Core.Imaging;
+using Nada.Core.Runs;
 using static TorchSharp.torch;
 
 namespace Nada.Core.Editing;
 
 /// <summary>
 /// Runs inversions and edits from files to files (the entry point for jobs and the CLI): loads the generator and
-/// CLIP models onto <see cref="EngineDevice.Default"/>, runs, and writes the latent (with its generator's
-/// identity), the images and the request as JSON. Synchronous: call it on the thread that owns the job.
+/// CLIP models onto <see cref="EngineDevice.Current"/> (the calling device thread's device), runs, and writes into the request's run folder
+/// (<see cref="RunLayout"/>): <c>run.json</c>, the step history and previews, and in <c>result/</c> the latent (with
+/// its generator's identity), the images and a summary. An edit from a photo runs the inversion as its first phase
+/// (results in <c>result/inversion/</c>), its steps counted before the edit's. Synchronous: call it on the thread
+/// that owns the job.
 /// </summary>
 public static class EditRunner
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, Converters = { new JsonStringEnumConverter() } };
 
-    /// <summary>Inverts the request's photo; writes latent.safetensors, reconstruction.png, strip.png (photo | reconstruction), inversion.json.</summary>
-    public static InversionOutput Invert(InversionRequest request, IEditProgress progress, CancellationToken ct)
+    /// <summary>Inverts the request's photo; writes result/latent.safetensors, reconstruction.png, strip.png (photo | reconstruction), inversion.json.</summary>
+    public static InversionOutput Invert(InversionRequest request, RunContext context)
     {
-        request.Options.Validate();
-        using var generator = GeneratorLoader.LoadGenerator(request.GeneratorPath).ToDevice(EngineDevice.Default);
+        EditRules.Check(request).ThrowIfInvalid();
+        var layout = new RunLayout(request.OutputDirectory);
+        using var generator = GeneratorLoader.LoadGenerator(request.GeneratorPath).ToDevice(EngineDevice.Current);
         var identity = GeneratorIdentity.Of(generator, Path.GetFileName(request.GeneratorPath));
         using var photo = PhotoInverter.LoadPhoto(request.PhotoPath, generator.Config.ImgResolution);
-        using var clip = request.ClipModels.Count == 0 ? null : ClipEnsemble.Load(request.ClipModels, new ClipLoadOptions(Device: EngineDevice.Default));
-        Directory.CreateDirectory(request.OutputDirectory);
-        return InvertLoaded(generator, identity, clip, photo, request.Options, request.OutputDirectory, request, request.PhotoPath, progress, ct);
+        using var clip = request.ClipModels.Count == 0 ? null : ClipEnsemble.Load(request.ClipModels, new ClipLoadOptions(Device: EngineDevice.Current));
+        StartRun(layout, request);
+        return InvertLoaded(generator, identity, clip, photo, request.Options, layout.ResultDir, request, request.PhotoPath, new RunReporter(layout, context));
     }
 
-    /// <summary>Edits by text from a seed, a latent or a photo; writes latent.safetensors, start.png, edited.png, strip.png, edit.json.</summary>
-    public static EditOutput Edit(EditRequest request, IEditProgress progress, CancellationToken ct)
+    /// <summary>Edits by text from a seed, a latent or a photo; writes result/latent.safetensors, start.png, edited.png, strip.png, edit.json.</summary>
+    public static EditOutput Edit(EditRequest request, RunContext context)
     {
-        request.Start.Validate();
-        request.Options.Validate();
-        if (string.IsNullOrWhiteSpace(request.Text))
-            throw new ArgumentException("The edit text is empty; describe the image you want, e.g. \"a smiling face\".");
-        if (request.ClipModels.Count == 0) throw new ArgumentException("An edit needs at least one CLIP model.");
-        var device = EngineDevice.Default;
+        EditRules.Check(request).ThrowIfInvalid();
+        var device = EngineDevice.Current;
         using var generator = GeneratorLoader.LoadGenerator(request.GeneratorPath).ToDevice(device);
         var identity = GeneratorIdentity.Of(generator, Path.GetFileName(request.GeneratorPath));
         using var clip = ClipEnsemble.Load(request.ClipModels, new ClipLoadOptions(Device: device));
-        Directory.CreateDirectory(request.OutputDirectory);
+        var layout = new RunLayout(request.OutputDirectory);
+        StartRun(layout, request);
+        string resultDir = layout.ResultDir;
+        var reporter = new RunReporter(layout, context);
         using var optimizer = new LatentOptimizer(generator, clip, request.Text, request.Options);
 
         Tensor start;
@@ -63,30 +67,33 @@ public static class EditRunner
         else
         {
             photo = PhotoInverter.LoadPhoto(request.Start.PhotoPath!, generator.Config.ImgResolution);
-            var inverted = InvertLoaded(generator, identity, clip, photo, request.Inversion, Path.Combine(request.OutputDirectory, "inversion"),
-                request.Inversion, request.Start.PhotoPath!, NoEditProgress.Instance, ct);
+            int total = request.Inversion.Steps + request.Options.Steps;
+            var inverted = InvertLoaded(generator, identity, clip, photo, request.Inversion, Path.Combine(resultDir, "inversion"),
+                request.Inversion, request.Start.PhotoPath!, reporter.ForPhase("inversion", 0, total));
             start = LatentFile.Load(inverted.LatentFile).WPlus;
+            reporter = reporter.ForPhase("edit", request.Inversion.Steps, total);
         }
 
         try
         {
             using var startImage = RenderNoGrad(generator, start, request.Options.Noise);
-            using var result = optimizer.Optimize(start, progress, ct, photo);
-            string latentFile = Path.Combine(request.OutputDirectory, "latent.safetensors");
+            using var result = optimizer.Optimize(start, reporter, photo);
+            Directory.CreateDirectory(resultDir);
+            string latentFile = Path.Combine(resultDir, "latent.safetensors");
             LatentFile.Save(latentFile, result.WPlus, identity, new Dictionary<string, string>
             {
                 ["text"] = request.Text,
                 ["clip_score_start"] = result.StartScore.ToString("R", CultureInfo.InvariantCulture),
                 ["clip_score"] = result.FinalScore.ToString("R", CultureInfo.InvariantCulture),
             });
-            string startPng = Path.Combine(request.OutputDirectory, "start.png");
-            string editedPng = Path.Combine(request.OutputDirectory, "edited.png");
-            string strip = Path.Combine(request.OutputDirectory, "strip.png");
+            string startPng = Path.Combine(resultDir, "start.png");
+            string editedPng = Path.Combine(resultDir, "edited.png");
+            string strip = Path.Combine(resultDir, "strip.png");
             File.WriteAllBytes(startPng, ImageEncoder.ToPngs(startImage)[0]);
             File.WriteAllBytes(editedPng, ImageEncoder.ToPngs(result.Image)[0]);
             WriteStrip(strip, startImage, result.Image);
             var output = new EditOutput(latentFile, editedPng, strip, result.StartScore, result.FinalScore);
-            WriteJson(Path.Combine(request.OutputDirectory, "edit.json"), new { request, generator = identity, result = output });
+            WriteJson(Path.Combine(resultDir, "edit.json"), new { request, generator = identity, result = output });
             return output;
         }
         finally
@@ -97,11 +104,11 @@ public static class EditRunner
     }
 
     private static InversionOutput InvertLoaded(StyleGenerator generator, GeneratorIdentity identity, ClipEnsemble? clip, Tensor photo,
-        InversionOptions options, string outDir, object requestForJson, string photoPath, IEditProgress progress, CancellationToken ct)
+        InversionOptions options, string outDir, object requestForJson, string photoPath, RunReporter reporter)
     {
-        Directory.CreateDirectory(outDir);
         using var inverter = new PhotoInverter(generator, clip, options);
-        using var result = inverter.Invert(photo, progress, ct);
+        using var result = inverter.Invert(photo, reporter);
+        Directory.CreateDirectory(outDir);
         string latentFile = Path.Combine(outDir, "latent.safetensors");
         LatentFile.Save(latentFile, result.WPlus, identity, new Dictionary<string, string>
         {
@@ -134,9 +141,14 @@ public static class EditRunner
         return generator.Synthesis(wPlus.to(ScalarType.Float32, generator.LatentAvg.device), noise).MoveToOuterDisposeScope();
     }
 
-    private static void WriteJson(string path, object value)
+    private static void WriteJson(string path, object value) => RunLayout.WriteAtomic(path, JsonSerializer.Serialize(value, Json));
+
+    /// <summary>A fresh run: the request in run.json, no history or results of an earlier attempt (edits restart from step 0).</summary>
+    private static void StartRun(RunLayout layout, object request)
     {
-        File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(value, Json));
-        File.Move(path + ".tmp", path, overwrite: true);
+        Directory.CreateDirectory(layout.Root);
+        if (Directory.Exists(layout.ResultDir)) Directory.Delete(layout.ResultDir, recursive: true);
+        new RunHistory(layout).TruncateAfter(0);
+        WriteJson(layout.RunJson, request);
     }
 }

@@ -57,17 +57,29 @@ public sealed record InversionOptions
     /// <summary>Seed of the mean-W samples and of the w noise.</summary>
     public int Seed { get; init; } = 0;
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first bad value.</summary>
+    /// <summary>Throws a <see cref="Adaptation.RequestValidationException"/> naming every bad value.</summary>
     public InversionOptions Validate()
     {
-        if (Steps < 1 || Steps > 100_000) throw new ArgumentException($"Inversion steps must be between 1 and 100000, got {Steps}.");
-        new LearningRateSchedule(LearningRateShape.RampUpDown, LearningRate, RampUp, RampDown).Validate();
-        if (MeanSamples < 1 || MeanSamples > 100_000) throw new ArgumentException($"MeanSamples must be between 1 and 100000, got {MeanSamples}.");
-        if (!double.IsFinite(InitialNoiseFactor) || InitialNoiseFactor < 0) throw new ArgumentException($"InitialNoiseFactor must be >= 0, got {InitialNoiseFactor}.");
-        if (NoiseRampLength is <= 0 or > 1) throw new ArgumentException($"NoiseRampLength must be in (0, 1], got {NoiseRampLength}.");
-        if (!double.IsFinite(MseWeight) || MseWeight < 0 || !double.IsFinite(PerceptualWeight) || PerceptualWeight < 0 || MseWeight + PerceptualWeight == 0)
-            throw new ArgumentException("Inversion loss weights must be >= 0 and not both 0.");
-        if (PreviewEvery < 1) throw new ArgumentException($"PreviewEvery must be >= 1, got {PreviewEvery}.");
+        Check().ThrowIfInvalid();
         return this;
+    }
+
+    /// <summary>Every bad value, keyed by property name.</summary>
+    public Adaptation.FieldErrors Check()
+    {
+        var e = new Adaptation.FieldErrors();
+        if (Steps < 1 || Steps > 100_000) e.Add(nameof(Steps), $"Inversion steps must be between 1 and 100000, got {Steps}.");
+        if (!double.IsFinite(LearningRate) || LearningRate <= 0 || LearningRate > 1) e.Add(nameof(LearningRate), $"The learning rate must be above 0 and at most 1, got {LearningRate}.");
+        if (RampUp is < 0 or >= 1 || RampDown is <= 0 or > 1 || !double.IsFinite(RampUp) || !double.IsFinite(RampDown))
+            e.Add(nameof(RampUp), $"Learning-rate ramps must be fractions of the run (ramp-up {RampUp}, ramp-down {RampDown}).");
+        if (!Enum.IsDefined(Space)) e.Add(nameof(Space), $"Unknown latent space {(int)Space}; use W or WPlus.");
+        if (!Enum.IsDefined(Start)) e.Add(nameof(Start), $"Unknown start {(int)Start}.");
+        if (MeanSamples < 1 || MeanSamples > 100_000) e.Add(nameof(MeanSamples), $"MeanSamples must be between 1 and 100000, got {MeanSamples}.");
+        if (!double.IsFinite(InitialNoiseFactor) || InitialNoiseFactor < 0) e.Add(nameof(InitialNoiseFactor), $"InitialNoiseFactor must be >= 0, got {InitialNoiseFactor}.");
+        if (!double.IsFinite(NoiseRampLength) || NoiseRampLength is <= 0 or > 1) e.Add(nameof(NoiseRampLength), $"NoiseRampLength must be in (0, 1], got {NoiseRampLength}.");
+        if (!double.IsFinite(MseWeight) || MseWeight < 0 || !double.IsFinite(PerceptualWeight) || PerceptualWeight < 0 || MseWeight + PerceptualWeight == 0)
+            e.Add(nameof(MseWeight), "Inversion loss weights must be >= 0 and not both 0.");
+        if (PreviewEvery < 1) e.Add(nameof(PreviewEvery), $"Show an image at least every 1 step (got {PreviewEvery}).");
+        return e;
     }
 }

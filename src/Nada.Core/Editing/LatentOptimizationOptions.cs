@@ -44,16 +44,29 @@ public sealed record LatentOptimizationOptions
     [JsonIgnore]
     public LearningRateSchedule LearningRateSchedule => new(Schedule, LearningRate, RampUp, RampDown);
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first bad value.</summary>
+    /// <summary>Throws a <see cref="Adaptation.RequestValidationException"/> naming every bad value.</summary>
     public LatentOptimizationOptions Validate()
     {
-        if (Steps < 1 || Steps > 100_000) throw new ArgumentException($"Steps must be between 1 and 100000, got {Steps}.");
-        LearningRateSchedule.Validate();
-        if (!double.IsFinite(L2Weight) || L2Weight < 0) throw new ArgumentException($"The L2 weight must be >= 0, got {L2Weight}.");
-        if (!double.IsFinite(PhotoWeight) || PhotoWeight < 0) throw new ArgumentException($"The photo weight must be >= 0, got {PhotoWeight}.");
-        if (PreviewEvery < 1) throw new ArgumentException($"PreviewEvery must be >= 1, got {PreviewEvery}.");
-        if (Beta1 is < 0 or >= 1 || Beta2 is < 0 or >= 1) throw new ArgumentException("Adam betas must be in [0, 1).");
-        if (!float.IsFinite(TruncationPsi)) throw new ArgumentException($"Truncation must be a number, got {TruncationPsi}.");
+        Check().ThrowIfInvalid();
         return this;
+    }
+
+    /// <summary>Every bad value, keyed by property name.</summary>
+    public Adaptation.FieldErrors Check()
+    {
+        var e = new Adaptation.FieldErrors();
+        if (Steps < 1 || Steps > 100_000) e.Add(nameof(Steps), $"Steps must be between 1 and 100000, got {Steps}.");
+        if (!double.IsFinite(LearningRate) || LearningRate <= 0 || LearningRate > 1) e.Add(nameof(LearningRate), $"The learning rate must be above 0 and at most 1, got {LearningRate}.");
+        if (RampUp is < 0 or >= 1 || RampDown is <= 0 or > 1 || !double.IsFinite(RampUp) || !double.IsFinite(RampDown))
+            e.Add(nameof(RampUp), $"Learning-rate ramps must be fractions of the run (ramp-up {RampUp}, ramp-down {RampDown}).");
+        if (!Enum.IsDefined(Schedule)) e.Add(nameof(Schedule), $"Unknown learning-rate schedule {(int)Schedule}.");
+        if (!Enum.IsDefined(LossForm)) e.Add(nameof(LossForm), $"Unknown loss form {(int)LossForm}.");
+        if (!Enum.IsDefined(Noise)) e.Add(nameof(Noise), $"Unknown noise mode {(int)Noise}.");
+        if (!double.IsFinite(L2Weight) || L2Weight < 0 || L2Weight > 10) e.Add(nameof(L2Weight), $"The L2 strength must be between 0 and 10, got {L2Weight}.");
+        if (!double.IsFinite(PhotoWeight) || PhotoWeight < 0 || PhotoWeight > 100) e.Add(nameof(PhotoWeight), $"The photo weight must be between 0 and 100, got {PhotoWeight}.");
+        if (PreviewEvery < 1) e.Add(nameof(PreviewEvery), $"Show an image at least every 1 step (got {PreviewEvery}).");
+        if (!double.IsFinite(Beta1) || !double.IsFinite(Beta2) || Beta1 is < 0 or >= 1 || Beta2 is < 0 or >= 1) e.Add(nameof(Beta1), "Adam betas must be in [0, 1).");
+        if (!float.IsFinite(TruncationPsi) || TruncationPsi is < 0 or > 2) e.Add(nameof(TruncationPsi), $"Truncation must be between 0 and 2, got {TruncationPsi}.");
+        return e;
     }
 }

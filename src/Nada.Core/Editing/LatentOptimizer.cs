@@ -60,18 +60,20 @@ public sealed class LatentOptimizer : IDisposable
     /// <summary>Starts a step-by-step optimisation from <paramref name="startWPlus"/> (optionally toward a photo [1, 3, H, W] in [-1, 1]).</summary>
     public LatentOptimizationSession Begin(Tensor startWPlus, Tensor? photo = null) => new(generator, guide, Options, startWPlus, photo);
 
-    /// <summary>Runs every step, reporting progress; returns the optimised latent and its image.</summary>
+    /// <summary>Runs every step, reporting each (values and, every <c>PreviewEvery</c> steps, the image); returns the optimised latent and its image.</summary>
     /// <exception cref="OperationCanceledException">Cancelled before a step.</exception>
     /// <exception cref="AdaptationFailedException">The loss became NaN or infinite.</exception>
-    public LatentOptimizationResult Optimize(Tensor startWPlus, IEditProgress progress, CancellationToken ct, Tensor? photo = null)
+    public LatentOptimizationResult Optimize(Tensor startWPlus, Runs.RunReporter reporter, Tensor? photo = null)
     {
         using var session = Begin(startWPlus, photo);
         double startScore = session.CurrentScore();
+        reporter.Started(0, Options.Steps);
         for (int step = 0; step < Options.Steps; step++)
         {
-            ct.ThrowIfCancellationRequested();
+            reporter.BeforeStep();
             bool preview = (step + 1) % Options.PreviewEvery == 0 || step + 1 == Options.Steps;
-            progress.Report(session.Step(preview));
+            var r = session.Step(preview);
+            reporter.Step(r.Step, r.TotalSteps, r.Values(), r.PreviewPng);
         }
         var (w, image, score) = session.Finish();
         return new LatentOptimizationResult(w, image, startScore, score);

@@ -35,7 +35,7 @@ public sealed record LearningRateSchedule(LearningRateShape Shape, double Initia
     /// <summary>Throws <see cref="ArgumentException"/> naming a bad value.</summary>
     public void Validate()
     {
-        if (!double.IsFinite(InitialRate) || InitialRate <= 0) throw new ArgumentException($"The learning rate must be a positive number, got {InitialRate}.");
+        if (!double.IsFinite(InitialRate) || InitialRate <= 0 || InitialRate > 1) throw new ArgumentException($"The learning rate must be above 0 and at most 1, got {InitialRate}.");
         if (RampUp is < 0 or >= 1 || RampDown is <= 0 or > 1) throw new ArgumentException($"Learning-rate ramps must be fractions of the run (ramp-up {RampUp}, ramp-down {RampDown}).");
     }
 }

@@ -86,7 +86,7 @@ public sealed class PhotoInverter : IDisposable
 
     /// <summary>Inverts <paramref name="photo"/> [1, 3, R, R] in [-1, 1] (R = the generator's resolution).</summary>
     /// <exception cref="OperationCanceledException">Cancelled before a step.</exception>
-    public InversionResult Invert(Tensor photo, IEditProgress progress, CancellationToken ct)
+    public InversionResult Invert(Tensor photo, Runs.RunReporter reporter)
     {
         var c = generator.Config;
         if (photo.dim() != 4 || photo.shape[0] != 1 || photo.shape[1] != c.ImgChannels || photo.shape[2] != c.ImgResolution || photo.shape[3] != c.ImgResolution)
@@ -107,10 +107,11 @@ public sealed class PhotoInverter : IDisposable
         var schedule = new LearningRateSchedule(LearningRateShape.RampUpDown, Options.LearningRate, Options.RampUp, Options.RampDown);
         using var noiseRng = new Generator((ulong)Options.Seed + 1);
         double startMse = Mse(Expand(start), target);
+        reporter.Started(0, Options.Steps);
 
         for (int step = 0; step < Options.Steps; step++)
         {
-            ct.ThrowIfCancellationRequested();
+            reporter.BeforeStep();
             using var scope = NewDisposeScope();
             double t = (double)step / Options.Steps;
             double lr = schedule.RateAt(step, Options.Steps);
@@ -135,7 +136,8 @@ public sealed class PhotoInverter : IDisposable
             if (!double.IsFinite(losses["total"]))
                 throw new Adaptation.AdaptationFailedException($"The inversion loss became {losses["total"]} at step {step + 1}; try a lower learning rate.");
             bool preview = (step + 1) % Options.PreviewEvery == 0 || step + 1 == Options.Steps;
-            progress.Report(new EditProgress(step + 1, Options.Steps, losses, null, lr, preview ? ImageEncoder.ToPngs(image)[0] : null));
+            reporter.Step(step + 1, Options.Steps, new EditProgress(step + 1, Options.Steps, losses, null, lr, null).Values(),
+                preview ? ImageEncoder.ToPngs(image)[0] : null);
         }
 
         using var noGrad = no_grad();

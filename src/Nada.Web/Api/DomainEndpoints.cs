@@ -43,7 +43,7 @@ public static class DomainEndpoints
             if (await service.GetAsync(http.User, id, http.RequestAborted) is not { } d) return Results.NotFound();
             try
             {
-                var pngs = service.Sample(d, req.Seeds ?? [], req.TruncationPsi);
+                var pngs = await service.SampleAsync(d, req.Seeds ?? [], req.TruncationPsi, http.RequestAborted);
                 return Results.Ok(pngs.Select((p, i) => new { seed = req.Seeds![i], png = Convert.ToBase64String(p) }));
             }
             catch (ArgumentException e) { return Results.BadRequest(new { error = e.Message }); }

@@ -1,9 +1,9 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Mvc;
 using Nada.Core.Editing;
 using Nada.Web.Data;
 using Nada.Web.Edits;
 using Nada.Web.Jobs;
+using Nada.Web.Jobs.Kinds;
 
 namespace Nada.Web.Api;
 
@@ -31,27 +31,14 @@ public sealed record EditSummaryDto(Guid Id, string Kind, string Title, JobStatu
 /// <summary>/api/edits: submit and list edits and inversions, render and blend their latents; /files/edits: their files.</summary>
 public static class EditEndpoints
 {
-    /// <summary>The API name of a job kind.</summary>
-    public static string KindName(JobKind kind) => kind switch
-    {
-        JobKind.LatentEdit => "latent-edit",
-        JobKind.PhotoInvert => "photo-invert",
-        _ => "adaptation",
-    };
-
     public static void MapEditsApi(this IEndpointRouteBuilder app)
     {
         var edits = app.MapGroup("/api/edits").RequireAuthorization().DisableAntiforgery();
 
-        edits.MapPost("/", async ([FromBody] SubmitEditDto dto, HttpContext http, EditService service) =>
+        edits.MapPost("/", async ([FromBody] SubmitEditDto dto, HttpContext http, JobService service, JobKinds kinds) =>
         {
-            var kind = dto.Kind switch
-            {
-                "latent-edit" => JobKind.LatentEdit,
-                "photo-invert" => JobKind.PhotoInvert,
-                _ => (JobKind?)null,
-            };
-            if (kind is null)
+            var kind = kinds.ByApiName(dto.Kind)?.Kind;
+            if (kind is not (JobKind.LatentEdit or JobKind.PhotoInvert))
                 return Results.ValidationProblem(new Dictionary<string, string[]> { ["Kind"] = [$"Unknown kind '{dto.Kind}'; use latent-edit or photo-invert."] });
             var defaults = new EditInput();
             var input = new EditInput
@@ -72,24 +59,21 @@ public static class EditEndpoints
             };
             if (dto.Photo is { } p)
             {
-                try { input.Photo = new UploadedImage(p.FileName ?? "photo", Convert.FromBase64String(p.Base64 ?? "")); }
-                catch (FormatException) { return Results.ValidationProblem(new Dictionary<string, string[]> { ["Photo"] = [$"'{p.FileName}' is not valid base64."] }); }
+                if (JobEndpoints.Decode(p, "Photo") is not { } bytes)
+                    return Results.ValidationProblem(new Dictionary<string, string[]> { ["Photo"] = [$"'{p.FileName}' is not valid base64."] });
+                input.Photo = new UploadedImage(p.FileName ?? "photo", bytes);
             }
-            var r = await service.SubmitAsync(http.User, input, http.RequestAborted);
-            if (r.JobId is { } id) return Results.Created($"/api/jobs/{id}", new { id });
-            return r.TooMany
-                ? Results.Problem(string.Join(" ", r.Errors.Values), statusCode: StatusCodes.Status429TooManyRequests)
-                : Results.ValidationProblem(r.Errors.ToDictionary(e => e.Key, e => new[] { e.Value }));
+            return JobEndpoints.Submitted(await service.SubmitAsync(http.User, input, http.RequestAborted));
         });
 
-        edits.MapGet("/", async (HttpContext http, EditService service, EditResults results) =>
-            (await service.ListAsync(http.User, http.RequestAborted)).Select(j => Summary(j, results)));
+        edits.MapGet("/", async (HttpContext http, EditService service, EditResults results, JobKinds kinds) =>
+            (await service.ListAsync(http.User, http.RequestAborted)).Select(j => Summary(j, results, kinds)));
 
-        edits.MapGet("/{id:guid}", async (Guid id, HttpContext http, EditService service, EditResults results) =>
-            await service.GetAsync(http.User, id, http.RequestAborted) is { } job ? Results.Ok(Summary(job, results)) : Results.NotFound());
+        edits.MapGet("/{id:guid}", async (Guid id, HttpContext http, EditService service, EditResults results, JobKinds kinds) =>
+            await service.GetAsync(http.User, id, http.RequestAborted) is { } job ? Results.Ok(Summary(job, results, kinds)) : Results.NotFound());
 
         // Render the latent with its own generator, with one domain (?on=), or blended with gallery domains at alpha.
-        edits.MapGet("/{id:guid}/render", async (Guid id, float? alpha, [FromQuery] Guid[]? domainIds, Guid? on, HttpContext http, EditService service, EditResults results) =>
+        edits.MapGet("/{id:guid}/render", async (Guid id, float? alpha, [FromQuery] Guid[]? domainIds, Guid? on, HttpContext http, EditService service, JobErrors errors) =>
         {
             try
             {
@@ -98,7 +82,7 @@ public static class EditEndpoints
             }
             catch (Exception e) when (e is LatentMismatchException or ArgumentException or InvalidDataException)
             {
-                return Results.BadRequest(new { error = results.ForUser(e.Message) });
+                return Results.BadRequest(new { error = errors.Clean(e.Message) });
             }
         }).RequireRateLimiting(Hosting.NadaWebServices.SamplingPolicy);
 
@@ -111,10 +95,10 @@ public static class EditEndpoints
         }).AllowAnonymous();
     }
 
-    private static EditSummaryDto Summary(JobRecord job, EditResults results)
+    private static EditSummaryDto Summary(JobRecord job, EditResults results, JobKinds kinds)
     {
         var scores = results.Scores(job.Id);
-        return new EditSummaryDto(job.Id, KindName(job.Kind), job.Title, job.Status, job.CreatedAt, job.Error,
+        return new EditSummaryDto(job.Id, kinds.For(job.Kind).ApiName, job.Title, job.Status, job.CreatedAt, job.Error,
             results.Present(job.Id).ToDictionary(n => n, n => EditResults.Url(job.Id, n)), scores?.StartScore, scores?.FinalScore);
     }
 }

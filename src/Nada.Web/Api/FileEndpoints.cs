@@ -21,7 +21,7 @@ public static class FileEndpoints
             var allowed = await jobs.GetAsync(http.User, id, http.RequestAborted) is not null
                 || await domains.TokenOpensJobAsync(id, share, http.RequestAborted);
             var file = store.PreviewFile(id, step);
-            if (!allowed || !File.Exists(file)) return Results.NotFound();
+            if (!allowed || file is null) return Results.NotFound();
             http.Response.Headers.CacheControl = "private, max-age=3600";
             return Results.File(file, "image/png");
         });
@@ -36,14 +36,13 @@ public static class FileEndpoints
             if (await domains.GetVisibleAsync(http.User, id, share, http.RequestAborted) is not { } d) return Results.NotFound();
             var path = domains.FilePath(d.GeneratorFile);
             var name = $"nada-{Slug(d.TargetText)}-{d.Id.ToString("N")[..8]}{Path.GetExtension(path)}";
-            if (path.EndsWith(".fake.json", StringComparison.Ordinal)) name = name.Replace(".json", ".fake.json");
             return Results.File(path, "application/octet-stream", name);
         });
 
         files.MapGet("/domains/{id:guid}/samples/{seed:int}", async (Guid id, int seed, string? share, float? psi, HttpContext http, DomainService domains) =>
         {
             if (await domains.GetVisibleAsync(http.User, id, share, http.RequestAborted) is not { } d) return Results.NotFound();
-            try { return Results.File(domains.Sample(d, [seed], psi ?? 0.7f)[0], "image/png"); }
+            try { return Results.File((await domains.SampleAsync(d, [seed], psi ?? 0.7f, http.RequestAborted))[0], "image/png"); }
             catch (ArgumentException e) { return Results.BadRequest(new { error = e.Message }); }
         }).RequireRateLimiting(Hosting.NadaWebServices.SamplingPolicy);
     }

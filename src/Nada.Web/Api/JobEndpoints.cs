@@ -1,8 +1,8 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Mvc;
 using Nada.Core.Adaptation;
 using Nada.Web.Data;
 using Nada.Web.Jobs;
+using Nada.Web.Jobs.Kinds;
 using Nada.Web.Progress;
 using Nada.Web.Security;
 
@@ -19,13 +19,24 @@ public sealed record SubmitJobDto(
     List<StyleImageDto>? StyleImages = null,
     AdaptationOptions? Options = null);
 
-/// <summary>One uploaded style image over the API.</summary>
+/// <summary>One uploaded image over the API.</summary>
 public sealed record StyleImageDto(string FileName, string Base64);
 
 /// <summary>A job in a list.</summary>
-public sealed record JobSummaryDto(Guid Id, string Title, JobStatus Status, string Owner, DateTimeOffset CreatedAt, string? Error, Guid? DomainId);
+public sealed record JobSummaryDto(Guid Id, string Title, JobStatus Status, string Owner, DateTimeOffset CreatedAt, string? Error, Guid? DomainId,
+    string Kind = "adaptation", int? QueuePosition = null, DateTimeOffset? EstimatedStart = null, int Priority = 0);
 
-/// <summary>/api/jobs: submit, list, status and history, cancel.</summary>
+/// <summary>A user's standing against their limits.</summary>
+public sealed record QuotaDto(int? MaxQueued, int? MaxRunning, double? GpuMinutesPerDay, int Queued, int Running, double GpuMinutesToday,
+    double? GpuMinutesLeft, int? JobsLeft, DateTimeOffset ResetsAt);
+
+/// <summary>An admin's change of a job's priority.</summary>
+public sealed record PriorityDto(int Priority);
+
+/// <summary>An admin's change of a role's limits (null: no limit).</summary>
+public sealed record RoleLimitsDto(int? MaxQueued, int? MaxRunning, double? GpuMinutesPerDay);
+
+/// <summary>/api/jobs: submit, list, status and history, cancel; /api/quota: my limits; admin: re-queue, delete, priority, usage, role limits.</summary>
 public static class JobEndpoints
 {
     public static void MapJobsApi(this IEndpointRouteBuilder app)
@@ -34,7 +45,7 @@ public static class JobEndpoints
 
         jobs.MapPost("/", async ([FromBody] SubmitJobDto dto, HttpContext http, JobService service) =>
         {
-            var input = new SubmitInput
+            var input = new AdaptationInput
             {
                 Generator = dto.Generator ?? "",
                 ClipModels = dto.ClipModels ?? [],
@@ -46,38 +57,82 @@ public static class JobEndpoints
             };
             foreach (var img in dto.StyleImages ?? [])
             {
-                byte[] bytes;
-                try { bytes = Convert.FromBase64String(img.Base64 ?? ""); }
-                catch (FormatException) { return Results.ValidationProblem(new Dictionary<string, string[]> { ["StyleImages"] = [$"'{img.FileName}' is not valid base64."] }); }
+                if (Decode(img, "StyleImages") is not { } bytes)
+                    return Results.ValidationProblem(new Dictionary<string, string[]> { ["StyleImages"] = [$"'{img.FileName}' is not valid base64."] });
                 input.StyleImages.Add(new UploadedImage(img.FileName ?? "upload", bytes));
             }
-            var r = await service.SubmitAsync(http.User, input, http.RequestAborted);
-            if (r.JobId is { } id) return Results.Created($"/api/jobs/{id}", new { id });
-            var errors = r.Errors.ToDictionary(e => e.Key, e => new[] { e.Value });
-            return r.TooMany
-                ? Results.Problem(string.Join(" ", r.Errors.Values), statusCode: StatusCodes.Status429TooManyRequests)
-                : Results.ValidationProblem(errors);
+            return Submitted(await service.SubmitAsync(http.User, input, http.RequestAborted));
         });
 
-        jobs.MapGet("/", async (HttpContext http, JobService service, bool? all) =>
-            (await service.ListAsync(http.User, all == true, http.RequestAborted))
-                .Select(j => new JobSummaryDto(j.Id, j.Title, j.Status, j.Owner?.Email ?? "", j.CreatedAt, j.Error, j.DomainId)));
+        jobs.MapGet("/", async (HttpContext http, JobService service, JobKinds kinds, bool? all) =>
+        {
+            var list = await service.ListAsync(http.User, all == true, ct: http.RequestAborted);
+            var queue = await service.QueueAsync(http.RequestAborted);
+            return list.Select(j => Summary(j, kinds, queue.GetValueOrDefault(j.Id)));
+        });
 
         jobs.MapGet("/{id:guid}", async (Guid id, HttpContext http, JobService service, ProgressStore store) =>
         {
             var job = await service.GetAsync(http.User, id, http.RequestAborted);
             if (job is null) return Results.NotFound();
-            var snapshot = store.Get(id, job.Status) with { Status = job.Status, Error = job.Error, DomainId = job.DomainId };
-            return Results.Ok(JobProgressDto.From(snapshot, job.Title, Edits.JobSpecs.TotalSteps(job), await service.QueuePositionAsync(id, http.RequestAborted)));
+            var place = job.Status == JobStatus.Queued ? await service.PlaceAsync(id, http.RequestAborted) : null;
+            return Results.Ok(JobProgressDto.For(job, store.Get(id, job.Status), place));
         });
 
         jobs.MapPost("/{id:guid}/cancel", async (Guid id, HttpContext http, JobService service) =>
             await service.CancelAsync(http.User, id, http.RequestAborted) ? Results.Accepted() : Results.NotFound());
 
-        var admin = app.MapGroup("/api/admin/jobs").RequireAuthorization(p => p.RequireRole(Roles.Admin)).DisableAntiforgery();
-        admin.MapPost("/{id:guid}/requeue", async (Guid id, HttpContext http, JobService service) =>
+        app.MapGet("/api/quota", async (HttpContext http, QuotaService quotas) =>
+        {
+            var s = await quotas.StatusAsync(http.User.UserId()!, http.RequestAborted);
+            return new QuotaDto(s.Limits.MaxQueued, s.Limits.MaxRunning, s.Limits.GpuMinutesPerDay, s.Queued, s.Running,
+                s.GpuSecondsToday / 60, s.GpuMinutesLeft, s.JobsLeft, s.ResetsAt);
+        }).RequireAuthorization();
+
+        var admin = app.MapGroup("/api/admin").RequireAuthorization(p => p.RequireRole(Roles.Admin)).DisableAntiforgery();
+        admin.MapPost("/jobs/{id:guid}/requeue", async (Guid id, HttpContext http, JobService service) =>
             await service.RequeueAsync(http.User, id) ? Results.Accepted() : Results.Conflict(new { error = "Only failed or cancelled jobs can be re-queued." }));
-        admin.MapDelete("/{id:guid}", async (Guid id, HttpContext http, JobService service) =>
+        admin.MapDelete("/jobs/{id:guid}", async (Guid id, HttpContext http, JobService service) =>
             await service.DeleteAsync(http.User, id) ? Results.NoContent() : Results.Conflict(new { error = "Only finished jobs can be deleted." }));
+        admin.MapPost("/jobs/{id:guid}/priority", async (Guid id, [FromBody] PriorityDto dto, HttpContext http, JobService service) =>
+        {
+            try { return await service.SetPriorityAsync(http.User, id, dto.Priority) ? Results.NoContent() : Results.NotFound(); }
+            catch (ArgumentException e) { return Results.ValidationProblem(new Dictionary<string, string[]> { ["Priority"] = [e.Message] }); }
+        });
+        admin.MapGet("/usage", async (QuotaService quotas, HttpContext http) => await quotas.UsageAsync(http.RequestAborted));
+        admin.MapGet("/quotas", async (QuotaService quotas, Microsoft.EntityFrameworkCore.IDbContextFactory<NadaDbContext> dbFactory, HttpContext http) =>
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(http.RequestAborted);
+            return await quotas.RolesAsync(db, http.RequestAborted);
+        });
+        admin.MapPut("/quotas/{role}", async (string role, [FromBody] RoleLimitsDto dto, QuotaService quotas, HttpContext http) =>
+        {
+            try
+            {
+                await quotas.SetRoleAsync(role, dto.MaxQueued, dto.MaxRunning, dto.GpuMinutesPerDay, http.RequestAborted);
+                return Results.NoContent();
+            }
+            catch (ArgumentException e) { return Results.ValidationProblem(new Dictionary<string, string[]> { [""] = [e.Message] }); }
+        });
     }
+
+    /// <summary>201 with the id, 429 for a limit, 400 with the field errors.</summary>
+    public static IResult Submitted(SubmitResult r)
+    {
+        if (r.JobId is { } id) return Results.Created($"/api/jobs/{id}", new { id });
+        return r.TooMany
+            ? Results.Problem(string.Join(" ", r.Errors.Values), statusCode: StatusCodes.Status429TooManyRequests)
+            : Results.ValidationProblem(r.Errors.ToDictionary(e => e.Key, e => new[] { e.Value }));
+    }
+
+    /// <summary>The bytes of a base64 upload, or null when it is not base64.</summary>
+    public static byte[]? Decode(StyleImageDto image, string field)
+    {
+        try { return Convert.FromBase64String(image.Base64 ?? ""); }
+        catch (FormatException) { return null; }
+    }
+
+    private static JobSummaryDto Summary(JobRecord j, JobKinds kinds, QueuePlace? place) =>
+        new(j.Id, j.Title, j.Status, j.Owner?.Email ?? "", j.CreatedAt, j.Error, j.DomainId, kinds.For(j.Kind).ApiName,
+            place?.Position, place?.EstimatedStart, j.Priority);
 }

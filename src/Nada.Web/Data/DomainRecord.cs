@@ -12,7 +12,7 @@ public sealed class DomainRecord
     public required string TargetText { get; set; }
     public required string BaseModel { get; set; }
 
-    /// <summary>The job's settings (<see cref="Jobs.JobSpec"/>) as JSON.</summary>
+    /// <summary>The job's settings (<see cref="Jobs.Kinds.AdaptationSpec"/>) as JSON.</summary>
     public required string SettingsJson { get; set; }
 
     /// <summary>Domain folder, relative to the data folder.</summary>

@@ -10,14 +10,14 @@ public enum JobStatus
     Cancelled,
 }
 
-/// <summary>What a job does.</summary>
+/// <summary>What a job does; each value has one <see cref="Jobs.Kinds.IJobKind"/>.</summary>
 public enum JobKind
 {
-    /// <summary>Adapt a generator to a new domain (<see cref="Jobs.JobSpec"/>).</summary>
+    /// <summary>Adapt a generator to a new domain.</summary>
     Adaptation,
-    /// <summary>Optimise one latent toward a text (<see cref="Edits.EditSpec"/>).</summary>
+    /// <summary>Optimise one latent toward a text.</summary>
     LatentEdit,
-    /// <summary>Invert an uploaded photo into a latent (<see cref="Edits.EditSpec"/>).</summary>
+    /// <summary>Invert an uploaded photo into a latent.</summary>
     PhotoInvert,
 }
 
@@ -33,14 +33,32 @@ public sealed class JobRecord
     public AppUser? Owner { get; set; }
     public JobStatus Status { get; set; }
 
-    /// <summary>The submitted form (<see cref="Jobs.JobSpec"/>, or <see cref="Edits.EditSpec"/> for edits) as JSON.</summary>
+    /// <summary>What was asked, as stored by the job's kind (its spec) as JSON.</summary>
     public required string SpecJson { get; set; }
 
     /// <summary>Short description for lists: "photo -> sketch".</summary>
     public required string Title { get; set; }
 
-    /// <summary>The Hangfire job id of the latest enqueue.</summary>
+    /// <summary>Steps the job runs in all (its kind's count).</summary>
+    public int TotalSteps { get; set; }
+
+    /// <summary>Not used any more: GPU jobs are dispatched by <see cref="Jobs.JobDispatcher"/> (kept for old rows).</summary>
     public string? HangfireId { get; set; }
+
+    /// <summary>Set by an admin: higher runs first, before the fair-share order (default 0).</summary>
+    public int Priority { get; set; }
+
+    /// <summary>The box running the job (its <c>Jobs:ServerName</c>), while it runs.</summary>
+    public string? ServerId { get; set; }
+
+    /// <summary>Until when the running box vouches for the job; a lease not renewed in time means the box died.</summary>
+    public DateTimeOffset? LeaseUntil { get; set; }
+
+    /// <summary>GPU (device) seconds the job has used, over all its attempts.</summary>
+    public double GpuSeconds { get; set; }
+
+    /// <summary>Steps done, as of the running box's last heartbeat (for estimates seen from any box).</summary>
+    public int StepsDone { get; set; }
 
     /// <summary>Set when the owner or an admin asked to cancel.</summary>
     public bool CancelRequested { get; set; }

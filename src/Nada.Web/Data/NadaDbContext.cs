@@ -8,6 +8,8 @@ public sealed class NadaDbContext(DbContextOptions<NadaDbContext> options) : Ide
 {
     public DbSet<JobRecord> Jobs => Set<JobRecord>();
     public DbSet<DomainRecord> Domains => Set<DomainRecord>();
+    public DbSet<UsageRecord> Usage => Set<UsageRecord>();
+    public DbSet<RoleQuotaRecord> RoleQuotas => Set<RoleQuotaRecord>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -21,6 +23,18 @@ public sealed class NadaDbContext(DbContextOptions<NadaDbContext> options) : Ide
             // SQLite cannot order by DateTimeOffset; store UTC ticks.
             e.Property(j => j.CreatedAt).HasConversion(v => v.UtcTicks, v => new DateTimeOffset(v, TimeSpan.Zero));
             e.HasOne(j => j.Owner).WithMany().HasForeignKey(j => j.OwnerId);
+            e.HasIndex(j => j.Status);
+            e.Property(j => j.LeaseUntil).HasConversion(v => v == null ? (long?)null : v.Value.UtcTicks, v => v == null ? null : new DateTimeOffset(v.Value, TimeSpan.Zero));
+        });
+        builder.Entity<UsageRecord>(e =>
+        {
+            e.HasKey(u => new { u.UserId, u.Day });
+            e.Property(u => u.Day).HasMaxLength(10);
+        });
+        builder.Entity<RoleQuotaRecord>(e =>
+        {
+            e.HasKey(q => q.Role);
+            e.Property(q => q.Role).HasMaxLength(64);
         });
         builder.Entity<DomainRecord>(e =>
         {

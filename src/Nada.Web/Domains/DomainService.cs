@@ -2,7 +2,7 @@ using System.Security.Claims;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Nada.Web.Data;
-using Nada.Web.Engine;
+using Nada.Core.Service;
 using Nada.Web.Options;
 using Nada.Web.Security;
 
@@ -82,15 +82,15 @@ public sealed class DomainService(
         return true;
     }
 
-    /// <summary>Draws one PNG per seed from the domain's generator.</summary>
-    public IReadOnlyList<byte[]> Sample(DomainRecord domain, IReadOnlyList<int> seeds, float truncationPsi)
+    /// <summary>Draws one PNG per seed from the domain's generator (interactive engine work: it waits at most one training step).</summary>
+    public Task<IReadOnlyList<byte[]>> SampleAsync(DomainRecord domain, IReadOnlyList<int> seeds, float truncationPsi, CancellationToken ct = default)
     {
         var max = limits.Value.MaxSampleSeeds;
         if (seeds.Count == 0) throw new ArgumentException("Give at least one seed.");
         if (seeds.Count > max) throw new ArgumentException($"{seeds.Count} seeds asked; at most {max} at once.");
         if (!float.IsFinite(truncationPsi) || truncationPsi < 0 || truncationPsi > 1)
             throw new ArgumentException("Truncation psi must be between 0 and 1.");
-        return sampler.SamplePng(paths.ResolveData(domain.GeneratorFile), seeds, truncationPsi);
+        return sampler.SamplePngAsync(paths.ResolveData(domain.GeneratorFile), seeds, truncationPsi, ct);
     }
 
     /// <summary>Absolute path of a domain file stored relative to the data folder.</summary>

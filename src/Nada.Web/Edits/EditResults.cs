@@ -1,59 +1,65 @@
 using System.Text.Json;
+using Nada.Web.Data;
 using Nada.Web.Options;
 
 namespace Nada.Web.Edits;
 
-/// <summary>Scores of a finished edit or inversion, kept beside its files.</summary>
+/// <summary>Scores of a finished edit or inversion.</summary>
 /// <param name="StartScore">CLIP score (edit) or reconstruction error (inversion) at the start.</param>
 /// <param name="FinalScore">The same at the end.</param>
 public sealed record EditScores(double StartScore, double FinalScore);
 
-/// <summary>Where an edit or inversion job keeps its results: <c>runs/JOB/result/</c>.</summary>
+/// <summary>
+/// The results of an edit or inversion job, as the engine wrote them in the job's run folder (<c>result/</c>): the
+/// latent, the image (edited.png or reconstruction.png), the before/after strip, the start image, and the summary
+/// with the scores (edit.json or inversion.json). Nothing is copied: the engine's files are served as they are.
+/// </summary>
 public sealed class EditResults(DataPaths paths)
 {
-    /// <summary>The files a user can fetch, by the name used in URLs.</summary>
-    public static readonly IReadOnlyDictionary<string, string> Files = new Dictionary<string, string>
-    {
-        ["latent"] = "latent.safetensors",
-        ["image"] = "image.png",
-        ["strip"] = "strip.png",
-        ["start"] = "start.png",
-    };
+    /// <summary>The file names a user can fetch, in URL order.</summary>
+    public static readonly IReadOnlyList<string> Names = ["latent", "image", "strip", "start"];
 
     /// <summary>The result folder of a job.</summary>
-    public string Dir(Guid jobId) => Path.Combine(paths.RunDir(jobId), "result");
+    public string Dir(Guid jobId) => paths.Run(jobId).ResultDir;
 
     /// <summary>The job's latent file (present once it succeeded).</summary>
-    public string LatentFile(Guid jobId) => Path.Combine(Dir(jobId), Files["latent"]);
+    public string LatentFile(Guid jobId) => Path.Combine(Dir(jobId), "latent.safetensors");
 
     /// <summary>The file behind a URL name, or null for an unknown name or a missing file.</summary>
-    public string? File(Guid jobId, string name) =>
-        Files.TryGetValue(name, out var f) && System.IO.File.Exists(Path.Combine(Dir(jobId), f)) ? Path.Combine(Dir(jobId), f) : null;
+    public string? File(Guid jobId, string name)
+    {
+        string[] candidates = name switch
+        {
+            "latent" => ["latent.safetensors"],
+            "image" => ["edited.png", "reconstruction.png", "image.png"],
+            "strip" => ["strip.png"],
+            "start" => ["start.png"],
+            _ => [],
+        };
+        return candidates.Select(c => Path.Combine(Dir(jobId), c)).FirstOrDefault(System.IO.File.Exists);
+    }
 
     /// <summary>The URL names of the files present.</summary>
-    public IReadOnlyList<string> Present(Guid jobId) => Files.Keys.Where(n => File(jobId, n) is not null).ToList();
+    public IReadOnlyList<string> Present(Guid jobId) => Names.Where(n => File(jobId, n) is not null).ToList();
 
     /// <summary>The URL of a result file.</summary>
     public static string Url(Guid jobId, string name) => $"/files/edits/{jobId}/{name}";
 
-    /// <summary>Copies the engine's image to <c>image.png</c> (one name for edits and inversions) and saves the scores.</summary>
-    public void Record(Guid jobId, string enginePng, EditScores scores)
-    {
-        var target = Path.Combine(Dir(jobId), Files["image"]);
-        if (Path.GetFullPath(enginePng) != Path.GetFullPath(target)) System.IO.File.Copy(enginePng, target, overwrite: true);
-        System.IO.File.WriteAllText(Path.Combine(Dir(jobId), "scores.json"), JsonSerializer.Serialize(scores));
-    }
-
-    /// <summary>An engine message for the user: files named relative to the data and models folders, not by server path.</summary>
-    public string ForUser(string message) => message
-        .Replace(paths.ModelsDir + Path.DirectorySeparatorChar, "models/")
-        .Replace(paths.DataDir + Path.DirectorySeparatorChar, "");
-
-    /// <summary>The saved scores, or null.</summary>
+    /// <summary>The scores from the engine's summary, or null.</summary>
     public EditScores? Scores(Guid jobId)
     {
-        var f = Path.Combine(Dir(jobId), "scores.json");
-        try { return System.IO.File.Exists(f) ? JsonSerializer.Deserialize<EditScores>(System.IO.File.ReadAllText(f)) : null; }
-        catch (JsonException) { return null; }
+        foreach (var (file, start, final) in new[] { ("edit.json", "StartScore", "FinalScore"), ("inversion.json", "StartMse", "FinalMse") })
+        {
+            var path = Path.Combine(Dir(jobId), file);
+            if (!System.IO.File.Exists(path)) continue;
+            try
+            {
+                using var doc = JsonDocument.Parse(System.IO.File.ReadAllText(path));
+                var r = doc.RootElement.GetProperty("result");
+                return new EditScores(r.GetProperty(start).GetDouble(), r.GetProperty(final).GetDouble());
+            }
+            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException) { return null; }
+        }
+        return null;
     }
 }

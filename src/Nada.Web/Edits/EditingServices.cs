@@ -6,9 +6,7 @@ public static class EditingServices
     public static IServiceCollection AddEditing(this IServiceCollection services)
     {
         services.AddSingleton<EditResults>();
-        services.AddScoped<EditValidator>();
         services.AddScoped<EditService>();
-        services.AddTransient<EditJob>();
         return services;
     }
 }

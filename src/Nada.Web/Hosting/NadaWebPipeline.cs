@@ -19,6 +19,7 @@ public static class NadaWebPipeline
         app.UseRateLimiter();
 
         app.MapStaticAssets();
+        app.MapNadaHealth();
         app.MapAuthApi();
         app.MapJobsApi();
         app.MapDomainsApi();

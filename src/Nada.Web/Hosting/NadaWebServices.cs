@@ -11,8 +11,9 @@ using Nada.Web.Data;
 using Nada.Web.Domains;
 using Nada.Web.Edits;
 using Nada.Web.Engine;
-using Nada.Web.Engine.Fake;
-using Nada.Web.Engine.Torch;
+using Nada.Core.Scheduling;
+using Nada.Core.Service;
+using Nada.Core.Service.Torch;
 using Nada.Web.Images;
 using Nada.Web.Jobs;
 using Nada.Web.ModelAdmin;
@@ -33,11 +34,7 @@ public static class NadaWebServices
         var services = builder.Services;
         var config = builder.Configuration;
 
-        services.AddOptions<NadaOptions>().BindConfiguration(NadaOptions.Section);
-        services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.Section);
-        services.AddOptions<LimitsOptions>().BindConfiguration(LimitsOptions.Section);
-        services.AddOptions<EngineOptions>().BindConfiguration(EngineOptions.Section);
-        services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section);
+        services.AddNadaOptions();
         services.AddSingleton<DataPaths>();
         services.AddSingleton(TimeProvider.System);
 
@@ -78,40 +75,28 @@ public static class NadaWebServices
         services.AddCascadingAuthenticationState();
         services.AddScoped<AccountService>();
 
-        // Engine: one switch between the fake engine and the TorchSharp one.
-        var engine = config.GetSection(EngineOptions.Section).Get<EngineOptions>() ?? new EngineOptions();
-        switch (engine.Kind.ToLowerInvariant())
+        // The engine: every piece of GPU work goes through one broker (a scheduler per device).
+        services.AddSingleton(sp =>
         {
-            case "fake":
-                services.AddSingleton<FakeAdaptationEngine>();
-                services.AddSingleton<IAdaptationEngine>(sp => sp.GetRequiredService<FakeAdaptationEngine>());
-                services.AddSingleton<IDomainSampler, FakeDomainSampler>();
-                services.AddSingleton<IEditEngine, FakeEditEngine>();
-                services.AddSingleton<ILatentRenderer, FakeLatentRenderer>();
-                break;
-            case "torch":
-                services.AddSingleton<IAdaptationEngine, TorchAdaptationEngine>();
-                services.AddSingleton<IDomainSampler, TorchDomainSampler>();
-                services.AddSingleton<IEditEngine, TorchEditEngine>();
-                services.AddSingleton<ILatentRenderer, TorchLatentRenderer>();
-                break;
-            default:
-                throw new InvalidOperationException($"Engine:Kind is '{engine.Kind}'; use fake or torch.");
-        }
+            var jobs = sp.GetRequiredService<IOptions<JobsOptions>>().Value;
+            return new GpuBroker(GpuBroker.DefaultDevices(Math.Max(1, jobs.GpuCount)), Math.Max(1, jobs.JobsPerGpu));
+        });
+        services.AddSingleton<IAdaptationEngine, TorchAdaptationEngine>();
+        services.AddSingleton<IEditEngine, TorchEditEngine>();
+        services.AddSingleton<IDomainSampler, TorchDomainSampler>();
+        services.AddSingleton<ILatentRenderer, TorchLatentRenderer>();
+        services.AddSingleton<IModelImporter, TorchModelImporter>();
         services.AddSingleton<IModelCatalog, FolderModelCatalog>();
         services.AddNadaModelAdmin(config);
 
         services.AddSingleton<ProgressStore>();
-        services.AddSingleton<RunningJobs>();
         services.AddHostedService<HubProgressForwarder>();
         services.AddSingleton<StyleImageSanitizer>();
-        services.AddScoped<SubmitValidator>();
-        services.AddScoped<JobService>();
-        services.AddScoped<DomainService>();
-        services.AddSingleton<JobLifecycle>();
-        services.AddTransient<AdaptationJob>();
+        services.AddSingleton<DomainService>();
+        services.AddSingleton<DomainStore>();
         services.AddEditing();
         services.AddNadaJobs(config);
+        services.AddNadaHealth();
 
         services.AddRateLimiter(o =>
         {

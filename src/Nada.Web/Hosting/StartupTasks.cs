@@ -1,4 +1,7 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 using Nada.Web.Data;
 using Nada.Web.Options;
@@ -6,35 +9,38 @@ using Nada.Web.Security;
 
 namespace Nada.Web.Hosting;
 
-/// <summary>Prepares the database, the roles and the first admin, and (fake engine) placeholder model files.</summary>
+/// <summary>Brings the database schema up to date (keeping every row), and creates the roles and the first admin.</summary>
 public static class StartupTasks
 {
+    /// <summary>The migration that matches the schema of databases made before migrations (by EnsureCreated).</summary>
+    public const string BaselineMigration = "20261130174553_Initial";
+
     public static async Task InitialiseNadaAsync(this WebApplication app)
     {
         using var scope = app.Services.CreateScope();
         var sp = scope.ServiceProvider;
         var db = sp.GetRequiredService<NadaDbContext>();
-        await db.Database.EnsureCreatedAsync();
+        await MigrateAsync(db, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Nada.Web.Database"));
         await sp.GetRequiredService<AccountService>().SeedAsync(sp.GetRequiredService<IOptions<AdminOptions>>().Value);
-
-        var engine = sp.GetRequiredService<IOptions<EngineOptions>>().Value;
-        if (engine.Kind.Equals("fake", StringComparison.OrdinalIgnoreCase))
-            SeedFakeModels(sp.GetRequiredService<DataPaths>());
     }
 
-    /// <summary>The fake engine needs model files to choose from, not real weights: write small placeholders when none exist.</summary>
-    private static void SeedFakeModels(DataPaths paths)
+    /// <summary>
+    /// Applies pending migrations. A database made before migrations existed (its tables are there, the migrations
+    /// history is not) has exactly the first migration's schema: that migration is recorded as applied, then the later
+    /// ones run, so an upgrade keeps users, jobs and domains.
+    /// </summary>
+    public static async Task MigrateAsync(NadaDbContext db, ILogger log)
     {
-        foreach (var (sub, names) in new[]
-                 {
-                     ("generators", new[] { "fake-ffhq-256.pkl", "fake-afhqdog-256.pkl" }),
-                     ("clip", new[] { "fake-clip-vit-b32.pt", "fake-clip-vit-b16.pt" }),
-                 })
+        var creator = db.GetService<IRelationalDatabaseCreator>();
+        var history = db.GetService<IHistoryRepository>();
+        if (await creator.ExistsAsync() && await creator.HasTablesAsync() && !await history.ExistsAsync())
         {
-            var dir = Path.Combine(paths.ModelsDir, sub);
-            Directory.CreateDirectory(dir);
-            if (Directory.EnumerateFiles(dir).Any()) continue;
-            foreach (var n in names) File.WriteAllText(Path.Combine(dir, n), "placeholder for the fake engine\n");
+            log.LogWarning("The database predates migrations: recording {Baseline} as applied, then upgrading", BaselineMigration);
+            await db.Database.ExecuteSqlRawAsync(history.GetCreateScript());
+            await db.Database.ExecuteSqlRawAsync(history.GetInsertScript(new HistoryRow(BaselineMigration, ProductInfo.GetVersion())));
         }
+        var pending = (await db.Database.GetPendingMigrationsAsync()).ToList();
+        if (pending.Count > 0) log.LogInformation("Applying database migrations: {Migrations}", string.Join(", ", pending));
+        await db.Database.MigrateAsync();
     }
 }

@@ -6,10 +6,21 @@ namespace Nada.Web.Images;
 
 /// <summary>
 /// Turns an untrusted upload into a PNG we wrote ourselves: size limit, pixel-count cap read from the header
-/// before any decoding, full decode, re-encode. The original bytes are never stored or served.
+/// before any decoding, full decode, re-encode. The original bytes are never stored or served. At most
+/// <c>Limits:MaxConcurrentDecodes</c> decodes run at once (each may take hundreds of MB for a large image).
 /// </summary>
 public sealed class StyleImageSanitizer(IOptions<LimitsOptions> limits)
 {
+    private readonly SemaphoreSlim _decodes = new(Math.Max(1, limits.Value.MaxConcurrentDecodes));
+
+    /// <summary><see cref="ToPng"/> within the decode concurrency cap.</summary>
+    public async Task<byte[]> ToPngAsync(string fileName, byte[] bytes, CancellationToken ct = default)
+    {
+        await _decodes.WaitAsync(ct);
+        try { return ToPng(fileName, bytes); }
+        finally { _decodes.Release(); }
+    }
+
     /// <summary>Decodes and re-encodes one upload as PNG; throws <see cref="InvalidImageException"/> with a message for the user.</summary>
     public byte[] ToPng(string fileName, byte[] bytes)
     {
@@ -20,7 +31,7 @@ public sealed class StyleImageSanitizer(IOptions<LimitsOptions> limits)
             throw new InvalidImageException($"'{name}' is {bytes.Length / 1024} KiB; at most {l.MaxUploadBytes / 1024} KiB are allowed.");
         using var data = SKData.CreateCopy(bytes);
         using var codec = SKCodec.Create(data)
-            ?? throw new InvalidImageException($"'{name}' is not an image SkiaSharp can read; upload a PNG, JPEG or WebP file.");
+            ?? throw new InvalidImageException($"'{name}' is not an image NadaWeb can read: upload a PNG, JPEG or WebP file.");
         var info = codec.Info;
         if (info.Width <= 0 || info.Height <= 0)
             throw new InvalidImageException($"'{name}' has no pixels.");

@@ -1,102 +1,163 @@
 using Microsoft.EntityFrameworkCore;
-using Nada.Core.Adaptation;
+using Microsoft.Extensions.Options;
+using Nada.Core.Runs;
 using Nada.Web.Data;
-using Nada.Web.Engine;
+using Nada.Web.Jobs.Kinds;
+using Nada.Web.Options;
 using Nada.Web.Progress;
 
 namespace Nada.Web.Jobs;
 
 /// <summary>
-/// The steps every GPU job takes around its engine call: claim the row (so a cancel that lands meanwhile is never
-/// overwritten), register the in-process cancellation, tell a cancel from a shutdown, record the final status.
+/// Runs one claimed job of any kind: registers its cancellation, keeps its lease and GPU time up to date and watches
+/// for a cancel from any box (<see cref="JobHeartbeat"/>), runs the kind, records the final status. Tells a cancel from
+/// a shutdown: a job stopped by a shutdown goes back to the queue (it resumes from its checkpoint on the next start or
+/// on another box); a cancelled one is marked so; a failed one keeps a message fit for its user.
 /// </summary>
-public sealed class JobLifecycle(ProgressStore store, RunningJobs running, ILogger<JobLifecycle> logger)
+public sealed class JobLifecycle(
+    IDbContextFactory<NadaDbContext> dbFactory,
+    JobKinds kinds,
+    ProgressStore store,
+    RunningJobs running,
+    DataPaths paths,
+    JobErrors errors,
+    IOptions<JobsOptions> options,
+    TimeProvider clock,
+    ILogger<JobLifecycle> log)
 {
-    /// <summary>
-    /// Claims job <paramref name="job"/> for this run in one conditional update. False when it is cancelled (marked so)
-    /// or already finished; the caller then returns.
-    /// </summary>
-    public bool TryClaim(NadaDbContext db, JobRecord job)
+    /// <summary>Runs <paramref name="job"/> (claimed by this box, tracked by <paramref name="db"/>); never throws for the job's own failures.</summary>
+    public void Run(NadaDbContext db, JobRecord job, CancellationToken shutdown)
     {
-        if (job.CancelRequested)
-        {
-            MarkFinished(db, job, JobStatus.Cancelled, null);
-            return false;
-        }
-        var now = DateTimeOffset.UtcNow;
-        var claimed = db.Jobs
-            .Where(j => j.Id == job.Id && !j.CancelRequested && (j.Status == JobStatus.Queued || j.Status == JobStatus.Running))
-            .ExecuteUpdate(u => u
-                .SetProperty(j => j.Status, JobStatus.Running)
-                .SetProperty(j => j.StartedAt, j => j.StartedAt ?? now)
-                .SetProperty(j => j.Attempts, j => j.Attempts + 1));
-        db.Entry(job).Reload();
-        if (claimed == 0)
-        {
-            logger.LogInformation("Job {JobId} was cancelled before it started", job.Id);
-            if (job.Status is JobStatus.Queued or JobStatus.Running) MarkFinished(db, job, JobStatus.Cancelled, null);
-            return false;
-        }
+        var kind = kinds.For(job.Kind);
+        var cts = running.Start(job.Id, shutdown);
+        var heartbeat = new JobHeartbeat(dbFactory, job.Id, job.OwnerId, cts, store, options.Value, clock, log);
         store.SetStatus(job.Id, JobStatus.Running);
-        return true;
-    }
-
-    /// <summary>
-    /// Runs the engine call with a token that fires on cancel, delete or shutdown. True when it finished; false when
-    /// it was cancelled (the job is marked Cancelled). Rethrows on shutdown, leaving the row Running so the job runs
-    /// again on the next start; marks the job Failed (with <paramref name="userMessage"/> of the error) and rethrows on failure.
-    /// </summary>
-    public bool Run(NadaDbContext db, JobRecord job, CancellationToken hangfireToken, Action<CancellationToken> work,
-        Func<Exception, string>? userMessage = null)
-    {
-        var cts = running.Start(job.Id, hangfireToken);
-        // A cancel between the claim and the registration above did not reach this token: look once more.
-        if (db.Jobs.AsNoTracking().Any(j => j.Id == job.Id && j.CancelRequested)) cts.Cancel();
+        log.LogInformation("Job {JobId} ({Kind}) starts, attempt {Attempt}", job.Id, job.Kind, job.Attempts);
         try
         {
-            work(cts.Token);
-            return true;
+            var context = new RunContext { Progress = new StoreRunProgress(store, job.Id, heartbeat), Cancellation = cts.Token };
+            var outcome = kind.Run(new JobRun(job, paths.Run(job.Id), context, db));
+            heartbeat.Dispose();
+            job.DomainId = outcome.DomainId;
+            Finish(db, job, JobStatus.Succeeded, null);
         }
         catch (OperationCanceledException) when (cts.IsCancellationRequested)
         {
-            db.Entry(job).Reload();
-            if (job.CancelRequested || !hangfireToken.IsCancellationRequested)
+            heartbeat.Dispose();
+            bool cancelRequested = db.Jobs.AsNoTracking().Any(j => j.Id == job.Id && j.CancelRequested);
+            if (cancelRequested || !shutdown.IsCancellationRequested)
             {
-                MarkFinished(db, job, JobStatus.Cancelled, null);
-                return false;
+                Finish(db, job, JobStatus.Cancelled, null);
+                return;
             }
-            logger.LogInformation("Job {JobId} interrupted by shutdown; it runs again on the next start", job.Id);
-            throw;
+            Release(db, job);
         }
         catch (Exception e)
         {
-            logger.LogError(e, "Job {JobId} failed", job.Id);
-            MarkFinished(db, job, JobStatus.Failed, userMessage?.Invoke(e) ?? e.Message);
-            throw;
+            heartbeat.Dispose();
+            string message = errors.ForUser(e, out var reference);
+            log.LogError(e, "Job {JobId} failed (reference {Reference})", job.Id, reference);
+            Finish(db, job, JobStatus.Failed, message);
         }
         finally
         {
+            heartbeat.Dispose();
             running.Finish(job.Id, cts);
         }
     }
 
     /// <summary>Records the final status and tells the live views.</summary>
-    public void MarkFinished(NadaDbContext db, JobRecord job, JobStatus status, string? error)
+    private void Finish(NadaDbContext db, JobRecord job, JobStatus status, string? error)
     {
         job.Status = status;
         job.Error = error;
-        job.FinishedAt = DateTimeOffset.UtcNow;
+        job.FinishedAt = clock.GetUtcNow();
+        job.ServerId = null;
+        job.LeaseUntil = null;
         db.SaveChanges();
         store.SetStatus(job.Id, status, error, job.DomainId);
-        logger.LogInformation("Job {JobId} {Status}", job.Id, status);
+        log.LogInformation("Job {JobId} {Status}", job.Id, status);
     }
 
-    /// <summary>The CLIP files and weights of a job's catalog ids; a model removed since submission is a clear error.</summary>
-    public static List<ClipModelChoice> ClipChoices(IModelCatalog catalog, IReadOnlyList<string> ids, IReadOnlyList<float> weights) =>
-        ids.Select((id, i) =>
+    /// <summary>Puts a job stopped by a shutdown back in the queue; its checkpoint stays, so it resumes.</summary>
+    private void Release(NadaDbContext db, JobRecord job)
+    {
+        db.Jobs.Where(j => j.Id == job.Id && j.Status == JobStatus.Running)
+            .ExecuteUpdate(u => u.SetProperty(j => j.Status, JobStatus.Queued).SetProperty(j => j.ServerId, (string?)null)
+                .SetProperty(j => j.LeaseUntil, (DateTimeOffset?)null));
+        store.SetStatus(job.Id, JobStatus.Queued);
+        log.LogInformation("Job {JobId} interrupted by shutdown; back in the queue, it resumes from its checkpoint", job.Id);
+    }
+}
+
+/// <summary>
+/// While a job runs: every <c>Jobs:HeartbeatSeconds</c> renews its lease, adds the time since the last beat to the
+/// job's and its owner's GPU time, stores the step reached, and cancels the job when a cancel was recorded by any box.
+/// </summary>
+public sealed class JobHeartbeat : IDisposable
+{
+    private readonly IDbContextFactory<NadaDbContext> _dbFactory;
+    private readonly Guid _jobId;
+    private readonly string _ownerId;
+    private readonly CancellationTokenSource _cts;
+    private readonly JobsOptions _options;
+    private readonly TimeProvider _clock;
+    private readonly ILogger _log;
+    private readonly Timer _timer;
+    private readonly Lock _gate = new();
+    private DateTimeOffset _last;
+    private int _step;
+    private bool _disposed;
+
+    public JobHeartbeat(IDbContextFactory<NadaDbContext> dbFactory, Guid jobId, string ownerId, CancellationTokenSource cts,
+        ProgressStore store, JobsOptions options, TimeProvider clock, ILogger log)
+    {
+        (_dbFactory, _jobId, _ownerId, _cts, _options, _clock, _log) = (dbFactory, jobId, ownerId, cts, options, clock, log);
+        _last = clock.GetUtcNow();
+        var period = TimeSpan.FromSeconds(Math.Max(0.2, options.HeartbeatSeconds));
+        _timer = new Timer(_ => Beat(), null, period, period);
+    }
+
+    /// <summary>The step the job reached (called by its progress listener).</summary>
+    public void StepReached(int step) => Volatile.Write(ref _step, step);
+
+    private void Beat()
+    {
+        lock (_gate)
         {
-            var m = catalog.ClipModels().FirstOrDefault(c => c.Id == id)
-                ?? throw new InvalidOperationException($"The CLIP model '{id}' is no longer in the models folder.");
-            return new ClipModelChoice(m.Path, weights.Count > i ? weights[i] : 1f);
-        }).ToList();
+            if (_disposed) return;
+            try
+            {
+                var now = _clock.GetUtcNow();
+                double seconds = Math.Max(0, (now - _last).TotalSeconds);
+                _last = now;
+                var until = now.AddSeconds(Math.Max(5, _options.LeaseSeconds));
+                int step = Volatile.Read(ref _step);
+                using var db = _dbFactory.CreateDbContext();
+                db.Jobs.Where(j => j.Id == _jobId).ExecuteUpdate(u => u
+                    .SetProperty(j => j.LeaseUntil, until)
+                    .SetProperty(j => j.GpuSeconds, j => j.GpuSeconds + seconds)
+                    .SetProperty(j => j.StepsDone, j => step > j.StepsDone ? step : j.StepsDone));
+                QuotaService.AddUsageAsync(db, _ownerId, seconds, now).GetAwaiter().GetResult();
+                if (db.Jobs.AsNoTracking().Any(j => j.Id == _jobId && j.CancelRequested)) _cts.Cancel();
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // A database hiccup must not stop the job: the next beat tries again (the lease has slack).
+                _log.LogWarning(e, "Heartbeat of job {JobId} failed", _jobId);
+            }
+        }
+    }
+
+    /// <summary>Stops beating after a last beat (so the GPU time up to the end is counted).</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed) return;
+        }
+        _timer.Dispose();
+        Beat();
+        lock (_gate) _disposed = true;
+    }
 }

@@ -1,11 +1,8 @@
 using System.Security.Claims;
 using System.Text.Json;
-using Hangfire;
-using Hangfire.States;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using Nada.Web.Data;
-using Nada.Web.Images;
+using Nada.Web.Jobs.Kinds;
 using Nada.Web.Options;
 using Nada.Web.Progress;
 using Nada.Web.Security;
@@ -15,101 +12,86 @@ namespace Nada.Web.Jobs;
 /// <summary>The outcome of a submission: a job id, or messages for the user.</summary>
 /// <param name="JobId">The new job, when accepted.</param>
 /// <param name="Errors">Field messages, keyed by field name ("" for the whole form).</param>
-/// <param name="TooMany">True when refused by the queue limit or the rate limit.</param>
+/// <param name="TooMany">True when refused by a limit (queue, quota, rate).</param>
 public sealed record SubmitResult(Guid? JobId, IReadOnlyDictionary<string, string> Errors, bool TooMany = false);
 
-/// <summary>Submits, lists, cancels and administers jobs, with the access rules applied.</summary>
+/// <summary>A job with where it stands in the queue.</summary>
+/// <param name="Position">1-based place in the fair-share order while queued.</param>
+/// <param name="EstimatedStart">When it should start, if it can be estimated.</param>
+public sealed record QueuePlace(int Position, DateTimeOffset? EstimatedStart);
+
+/// <summary>
+/// Every job of every kind: submit (limits first, then the kind's checks, then one conditional insert), list, look up
+/// (owner or admin; others get nothing, as for a random id), cancel, and the admin's re-queue, delete and priority.
+/// </summary>
 public sealed class JobService(
     IDbContextFactory<NadaDbContext> dbFactory,
-    IBackgroundJobClient hangfire,
-    SubmitValidator validator,
-    StyleImageSanitizer sanitizer,
+    JobKinds kinds,
+    QuotaService quotas,
+    JobDispatcher dispatcher,
+    JobTickets tickets,
     ProgressStore store,
     RunningJobs running,
     DataPaths paths,
-    IOptions<LimitsOptions> limits,
     TimeProvider clock)
 {
-    /// <summary>Serialises limit checks and inserts (of every job kind) so concurrent submissions cannot slip past the limits.</summary>
-    internal static readonly SemaphoreSlim SubmitLock = new(1, 1);
+    /// <summary>Serialises limit checks and inserts so concurrent submissions cannot slip past the limits (on this box).</summary>
+    private static readonly SemaphoreSlim SubmitLock = new(1, 1);
 
-    /// <summary>The queue-limit or rate-limit message for a user about to submit, or null when allowed. Call under <see cref="SubmitLock"/>.</summary>
-    internal static async Task<string?> LimitErrorAsync(NadaDbContext db, string userId, LimitsOptions l, DateTimeOffset now, CancellationToken ct)
+    /// <summary>Submits an adaptation.</summary>
+    public Task<SubmitResult> SubmitAsync(ClaimsPrincipal user, AdaptationInput input, CancellationToken ct = default) =>
+        SubmitAsync(user, kinds.Get<AdaptationKind>(), input, ct);
+
+    /// <summary>Submits a latent edit or a photo inversion (by <see cref="EditInput.Kind"/>).</summary>
+    public Task<SubmitResult> SubmitAsync(ClaimsPrincipal user, EditInput input, CancellationToken ct = default) => input.Kind switch
     {
-        var active = await db.Jobs.CountAsync(j => j.OwnerId == userId && (j.Status == JobStatus.Queued || j.Status == JobStatus.Running), ct);
-        if (active >= l.MaxQueuedPerUser)
-            return $"You already have {active} jobs queued or running (the limit is {l.MaxQueuedPerUser}). Wait for one to finish or cancel one.";
-        var since = now.AddMinutes(-1);
-        var recent = await db.Jobs.CountAsync(j => j.OwnerId == userId && j.CreatedAt > since, ct);
-        if (recent >= l.SubmissionsPerMinute)
-            return $"You submitted {recent} jobs in the last minute (the limit is {l.SubmissionsPerMinute}). Try again in a minute.";
-        return null;
-    }
+        JobKind.LatentEdit => SubmitAsync(user, kinds.Get<LatentEditKind>(), input, ct),
+        JobKind.PhotoInvert => SubmitAsync(user, kinds.Get<PhotoInversionKind>(), input, ct),
+        _ => Task.FromResult(new SubmitResult(null, new Dictionary<string, string> { ["Kind"] = "An edit job is a latent edit or a photo inversion." })),
+    };
 
-    /// <summary>Validates, applies the per-user limits, sanitises uploads, records and enqueues a job.</summary>
-    public async Task<SubmitResult> SubmitAsync(ClaimsPrincipal user, SubmitInput input, CancellationToken ct = default)
+    /// <summary>Submits a job of <paramref name="kind"/>: limits, the kind's checks and sanitising, the record, the queue.</summary>
+    public async Task<SubmitResult> SubmitAsync(ClaimsPrincipal user, IJobKind kind, object input, CancellationToken ct = default)
     {
         var userId = user.UserId() ?? throw new UnauthorizedAccessException("Sign in to submit jobs.");
-        var errors = validator.Validate(input);
-        if (errors.Count > 0) return new SubmitResult(null, errors);
+        // Limits first: a refused submission costs no decoding or validation.
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+            if (await quotas.RefusalAsync(db, userId, ct) is { } refusal)
+                return new SubmitResult(null, new Dictionary<string, string> { [""] = refusal }, TooMany: true);
+
+        var prepared = await kind.PrepareAsync(user, input, ct);
+        if (prepared.Job is not { } job) return new SubmitResult(null, prepared.Errors.ToDictionary(e => e.Key, e => e.Value));
 
         var jobId = Guid.NewGuid();
-        var pngs = new List<byte[]>();
-        foreach (var (img, i) in input.StyleImages.Select((x, i) => (x, i)))
-        {
-            try { pngs.Add(sanitizer.ToPng(img.FileName, img.Bytes)); }
-            catch (InvalidImageException e) { errors[nameof(input.StyleImages)] = e.Message; }
-        }
-        if (errors.Count > 0) return new SubmitResult(null, errors);
-
         await SubmitLock.WaitAsync(ct);
         try
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
-            var now = clock.GetUtcNow();
-            if (await LimitErrorAsync(db, userId, limits.Value, now, ct) is { } tooMany)
-                return new SubmitResult(null, new Dictionary<string, string> { [""] = tooMany }, TooMany: true);
-
-            var uploadDir = paths.UploadDir(jobId);
-            var styleFiles = new List<string>();
-            for (var i = 0; i < pngs.Count; i++)
-            {
-                Directory.CreateDirectory(uploadDir);
-                var file = Path.Combine(uploadDir, $"style-{i}.png");
-                await File.WriteAllBytesAsync(file, pngs[i], ct);
-                styleFiles.Add(paths.ToRelative(file));
-            }
-            var spec = new JobSpec
-            {
-                Generator = input.Generator,
-                ClipModels = input.ClipModels.ToList(),
-                ClipWeights = input.ClipWeights?.ToList() ?? [],
-                SourceText = input.SourceText.Trim(),
-                TargetText = input.TargetText.Trim(),
-                Iterations = input.Iterations,
-                StyleImages = styleFiles,
-                Options = input.Options,
-            };
-            var job = new JobRecord
+            if (await quotas.RefusalAsync(db, userId, ct) is { } refusal)
+                return new SubmitResult(null, new Dictionary<string, string> { [""] = refusal }, TooMany: true);
+            var layout = paths.Run(jobId);
+            foreach (var file in job.Inputs)
+                Nada.Core.Runs.RunLayout.WriteAtomic(Path.Combine(layout.InputsDir, file.FileName), file.Bytes);
+            db.Jobs.Add(new JobRecord
             {
                 Id = jobId,
+                Kind = kind.Kind,
                 OwnerId = userId,
                 Status = JobStatus.Queued,
-                SpecJson = JsonSerializer.Serialize(spec),
-                Title = spec.Title,
-                CreatedAt = now,
-            };
-            db.Jobs.Add(job);
+                SpecJson = JsonSerializer.Serialize(job.Spec, job.Spec.GetType(), JobSpecs.Json),
+                Title = job.Title,
+                TotalSteps = job.TotalSteps,
+                CreatedAt = clock.GetUtcNow(),
+            });
             await db.SaveChangesAsync(ct);
-            store.SetStatus(jobId, JobStatus.Queued);
-            job.HangfireId = Enqueue(hangfire, job);
-            await db.SaveChangesAsync(ct);
-            return new SubmitResult(jobId, errors);
         }
         finally
         {
             SubmitLock.Release();
         }
+        store.SetStatus(jobId, JobStatus.Queued);
+        tickets.Signal();
+        return new SubmitResult(jobId, new Dictionary<string, string>());
     }
 
     /// <summary>A job the user may see (owner or admin), or null.</summary>
@@ -124,12 +106,11 @@ public sealed class JobService(
     public async Task<JobStatus?> StatusAsync(Guid jobId, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var job = await db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.Id == jobId, ct);
-        return job?.Status;
+        return (await db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.Id == jobId, ct))?.Status;
     }
 
-    /// <summary>The user's jobs, newest first; all jobs for an admin who asks for them.</summary>
-    public async Task<List<JobRecord>> ListAsync(ClaimsPrincipal user, bool all = false, CancellationToken ct = default)
+    /// <summary>The user's jobs (of the given kinds, all when null), newest first; all users' for an admin who asks.</summary>
+    public async Task<List<JobRecord>> ListAsync(ClaimsPrincipal user, bool all = false, IReadOnlyCollection<JobKind>? ofKinds = null, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var q = db.Jobs.AsNoTracking().Include(j => j.Owner).AsQueryable();
@@ -138,18 +119,22 @@ public sealed class JobService(
             var id = user.UserId();
             q = q.Where(j => j.OwnerId == id);
         }
+        if (ofKinds is { Count: > 0 }) q = q.Where(j => ofKinds.Contains(j.Kind));
         return await q.OrderByDescending(j => j.CreatedAt).Take(500).ToListAsync(ct);
     }
 
-    /// <summary>1-based place in the queue of a queued job (jobs queued before it, plus one), or null when not queued.</summary>
-    public async Task<int?> QueuePositionAsync(Guid jobId, CancellationToken ct = default)
+    /// <summary>Where every queued job stands: its place in the fair-share order and its estimated start.</summary>
+    public async Task<IReadOnlyDictionary<Guid, QueuePlace>> QueueAsync(CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var job = await db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.Id == jobId, ct);
-        if (job is null || job.Status != JobStatus.Queued) return null;
-        var created = job.CreatedAt;
-        return 1 + await db.Jobs.CountAsync(j => j.Status == JobStatus.Queued && j.CreatedAt < created, ct);
+        var forecast = await dispatcher.ForecastAsync(db, tickets.TrainingSlots, ct);
+        return forecast.ToDictionary(f => f.Key,
+            f => new QueuePlace(f.Value.Position, f.Value.EstimatedStart == DateTimeOffset.MaxValue ? null : f.Value.EstimatedStart));
     }
+
+    /// <summary>Where one queued job stands, or null when it is not queued.</summary>
+    public async Task<QueuePlace?> PlaceAsync(Guid jobId, CancellationToken ct = default) =>
+        (await QueueAsync(ct)).TryGetValue(jobId, out var p) ? p : null;
 
     /// <summary>Cancels a queued or running job of the user (or any job, for an admin). False when not found or not allowed.</summary>
     public async Task<bool> CancelAsync(ClaimsPrincipal user, Guid jobId, CancellationToken ct = default)
@@ -159,17 +144,15 @@ public sealed class JobService(
         if (job is null || !user.CanManage(job.OwnerId)) return false;
         if (job.Status is not (JobStatus.Queued or JobStatus.Running)) return true;
         job.CancelRequested = true;
-        var runsHere = running.IsRunningHere(jobId);
-        if (job.Status == JobStatus.Queued || !runsHere)
+        if (job.Status == JobStatus.Queued)
         {
-            // Not running in this process: either still queued, or left over by a stopped server.
             job.Status = JobStatus.Cancelled;
             job.FinishedAt = clock.GetUtcNow();
         }
         await db.SaveChangesAsync(ct);
         if (job.Status == JobStatus.Cancelled) store.SetStatus(jobId, JobStatus.Cancelled);
+        // Running here: stop it now; running on another box: its heartbeat sees the flag within seconds.
         running.Cancel(jobId);
-        if (job.HangfireId is not null) hangfire.Delete(job.HangfireId);
         return true;
     }
 
@@ -178,21 +161,32 @@ public sealed class JobService(
     {
         if (!user.IsAdmin()) return false;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var job = await db.Jobs.SingleOrDefaultAsync(j => j.Id == jobId, ct);
-        if (job is null || job.Status is not (JobStatus.Failed or JobStatus.Cancelled)) return false;
-        job.Status = JobStatus.Queued;
-        job.CancelRequested = false;
-        job.Error = null;
-        job.FinishedAt = null;
-        job.CreatedAt = clock.GetUtcNow();
-        await db.SaveChangesAsync(ct);
+        int n = await db.Jobs.Where(j => j.Id == jobId && (j.Status == JobStatus.Failed || j.Status == JobStatus.Cancelled))
+            .ExecuteUpdateAsync(u => u
+                .SetProperty(j => j.Status, JobStatus.Queued)
+                .SetProperty(j => j.CancelRequested, false)
+                .SetProperty(j => j.Error, (string?)null)
+                .SetProperty(j => j.FinishedAt, (DateTimeOffset?)null)
+                .SetProperty(j => j.ServerId, (string?)null)
+                .SetProperty(j => j.CreatedAt, clock.GetUtcNow()), ct);
+        if (n == 0) return false;
         store.SetStatus(jobId, JobStatus.Queued);
-        job.HangfireId = Enqueue(hangfire, job);
-        await db.SaveChangesAsync(ct);
+        tickets.Signal();
         return true;
     }
 
-    /// <summary>Admin: deletes a finished job and its run files (its domain, if any, stays in the gallery).</summary>
+    /// <summary>Admin: sets a job's priority (higher runs first, before fair shares). False when not found.</summary>
+    public async Task<bool> SetPriorityAsync(ClaimsPrincipal user, Guid jobId, int priority, CancellationToken ct = default)
+    {
+        if (!user.IsAdmin()) return false;
+        if (priority is < -100 or > 100) throw new ArgumentException($"Priorities go from -100 to 100 (got {priority}).");
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        bool found = await db.Jobs.Where(j => j.Id == jobId).ExecuteUpdateAsync(u => u.SetProperty(j => j.Priority, priority), ct) == 1;
+        if (found) store.Touch(jobId);
+        return found;
+    }
+
+    /// <summary>Admin: deletes a finished job and its run folder (its domain, if any, stays in the gallery).</summary>
     public async Task<bool> DeleteAsync(ClaimsPrincipal user, Guid jobId, CancellationToken ct = default)
     {
         if (!user.IsAdmin()) return false;
@@ -201,19 +195,9 @@ public sealed class JobService(
         if (job is null || job.Status is JobStatus.Queued or JobStatus.Running) return false;
         db.Jobs.Remove(job);
         await db.SaveChangesAsync(ct);
-        if (job.HangfireId is not null) hangfire.Delete(job.HangfireId);
         store.Forget(jobId);
-        foreach (var dir in new[] { paths.RunDir(jobId), paths.UploadDir(jobId) })
+        foreach (var dir in new[] { paths.RunDir(jobId), paths.LegacyUploadDir(jobId) })
             if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
         return true;
-    }
-
-    /// <summary>Puts a job on the gpu queue, as the Hangfire job of its kind; returns the Hangfire id.</summary>
-    internal static string Enqueue(IBackgroundJobClient hangfire, JobRecord job)
-    {
-        var jobId = job.Id;
-        return job.Kind == JobKind.Adaptation
-            ? hangfire.Create<AdaptationJob>(j => j.Run(jobId, CancellationToken.None), new EnqueuedState("gpu"))
-            : hangfire.Create<Edits.EditJob>(j => j.Run(jobId, CancellationToken.None), new EnqueuedState("gpu"));
     }
 }

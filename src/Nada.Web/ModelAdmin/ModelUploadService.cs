@@ -1,12 +1,9 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using Nada.Core.Checkpoints;
-using Nada.Core.Checkpoints.GeneratorLoading;
 using Nada.Core.Clip;
-using Nada.Core.Generators;
-using Nada.Core.Imaging;
+using Nada.Core.Service;
 using Nada.Web.Options;
-using static TorchSharp.torch;
 
 namespace Nada.Web.ModelAdmin;
 
@@ -30,15 +27,13 @@ public sealed record UploadedModel(string Id, string Name, ModelUploadKind Kind,
 
 /// <summary>
 /// Admin uploads of checkpoints: the bytes are streamed to a temporary file (size-limited) and read only through
-/// the engine's restricted readers. A generator (<see cref="GeneratorLoader"/>) is saved in our format into
-/// <c>ModelsDir/generators/NAME.safetensors</c> (+ NAME.json) and previewed as a grid; a CLIP model
-/// (<see cref="ClipLoader"/>) is kept as uploaded as <c>ModelsDir/clip/NAME.pt|.safetensors</c>. Anything refused
-/// leaves nothing behind. One conversion at a time.
+/// the engine's restricted readers (<see cref="IModelImporter"/>, interactive work of the device broker). A generator
+/// is saved in our format into <c>ModelsDir/generators/NAME.safetensors</c> (+ NAME.json) and previewed as a grid; a
+/// CLIP model is kept as uploaded as <c>ModelsDir/clip/NAME.pt|.safetensors</c>. Anything refused leaves nothing
+/// behind. One conversion at a time.
 /// </summary>
-public sealed partial class ModelUploadService(DataPaths paths, IOptions<ModelsOptions> options, ILogger<ModelUploadService> log)
+public sealed partial class ModelUploadService(DataPaths paths, IModelImporter importer, IOptions<ModelsOptions> options, ILogger<ModelUploadService> log)
 {
-    private static readonly int[] PreviewSeeds = [0, 1, 2, 3, 4, 5, 6, 7];
-    private const float PreviewTruncation = 0.7f;
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
 
     /// <summary>Largest accepted upload in bytes.</summary>
@@ -79,10 +74,9 @@ public sealed partial class ModelUploadService(DataPaths paths, IOptions<ModelsO
             await _oneAtATime.WaitAsync(ct);
             try
             {
-                // TorchSharp dispose scopes are per thread: the whole conversion runs on one dedicated thread.
-                var result = await Task.Factory.StartNew(
-                    () => kind == ModelUploadKind.Clip ? KeepClip(name, fileName, upload) : Convert(name, fileName, upload, tempDir), ct,
-                    TaskCreationOptions.LongRunning, TaskScheduler.Default);
+                var result = kind == ModelUploadKind.Clip
+                    ? await KeepClipAsync(name, fileName, upload, ct)
+                    : await ConvertAsync(name, fileName, upload, tempDir, ct);
                 log.LogInformation("Admin upload '{File}' stored as {Kind} '{Id}' ({Format}, {Res}px)", fileName, kind, result.Id, result.SourceFormat, result.Resolution);
                 return result;
             }
@@ -120,70 +114,53 @@ public sealed partial class ModelUploadService(DataPaths paths, IOptions<ModelsO
         if (total == 0) throw new ModelUploadException($"'{fileName}' is empty");
     }
 
-    private UploadedModel Convert(string name, string fileName, string upload, string tempDir)
+    private async Task<UploadedModel> ConvertAsync(string name, string fileName, string upload, string tempDir, CancellationToken ct)
     {
-        using var scope = NewDisposeScope();
-        StyleGenerator generator;
-        GeneratorFormat format;
+        ImportedGenerator imported;
         try
         {
-            (generator, format) = GeneratorLoader.Load(upload);
+            // Written into the temporary folder first, so a half-written model never appears in the catalog.
+            imported = await importer.ImportGeneratorAsync(upload, Path.Combine(tempDir, name), ct);
         }
         catch (CheckpointException e)
         {
             throw new ModelUploadException(e.Message.Replace(upload, fileName), e);
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (Exception e) when (e is not (OutOfMemoryException or OperationCanceledException))
         {
             throw new ModelUploadException($"'{fileName}' could not be read as a generator: {e.Message.Replace(upload, fileName)}", e);
         }
-        using (generator)
-        {
-            // Write into the temporary folder first, so a half-written model never appears in the catalog.
-            string staged = GeneratorLoader.Save(generator, Path.Combine(tempDir, name));
-            byte[] preview;
-            using (no_grad())
-            {
-                var z = SeedLatents.FromSeeds(PreviewSeeds, generator.Config.ZDim);      // [8, ZDim]
-                var images = generator.Generate(z, PreviewTruncation, NoiseMode.Const); // [8, 3, H, W]
-                preview = ImageEncoder.GridPng(images.cpu(), columns: 4);
-            }
-            Directory.CreateDirectory(GeneratorsDir);
-            Directory.CreateDirectory(PreviewDir);
-            CheckName(name); // another upload may have taken the name meanwhile
-            File.WriteAllBytes(Path.Combine(PreviewDir, name + ".png"), preview);
-            File.Move(Path.ChangeExtension(staged, ".json"), Path.ChangeExtension(WeightsPath(name), ".json"));
-            File.Move(staged, WeightsPath(name));
-            return new UploadedModel(name + ".safetensors", name, ModelUploadKind.Generator, format.ToString(), generator.Config.ImgResolution,
-                $"/api/admin/models/previews/{name}");
-        }
+        Directory.CreateDirectory(GeneratorsDir);
+        Directory.CreateDirectory(PreviewDir);
+        CheckName(name); // another upload may have taken the name meanwhile
+        await File.WriteAllBytesAsync(Path.Combine(PreviewDir, name + ".png"), imported.PreviewPng, ct);
+        File.Move(Path.ChangeExtension(imported.WeightsFile, ".json"), Path.ChangeExtension(WeightsPath(name), ".json"));
+        File.Move(imported.WeightsFile, WeightsPath(name));
+        return new UploadedModel(name + ".safetensors", name, ModelUploadKind.Generator, imported.SourceFormat, imported.Resolution,
+            $"/api/admin/models/previews/{name}");
     }
 
-    private UploadedModel KeepClip(string name, string fileName, string upload)
+    private async Task<UploadedModel> KeepClipAsync(string name, string fileName, string upload, CancellationToken ct)
     {
-        using var scope = NewDisposeScope();
-        ClipFileFormat format;
-        int resolution;
+        CheckedClip clip;
         try
         {
-            format = ClipLoader.DetectFormat(upload);
-            using var clip = ClipLoader.Load(upload);
-            resolution = clip.InputResolution;
+            clip = await importer.CheckClipAsync(upload, ct);
         }
         catch (Exception e) when (e is ClipFormatException or CheckpointException)
         {
             throw new ModelUploadException(e.Message.Replace(upload, fileName), e);
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (Exception e) when (e is not (OutOfMemoryException or OperationCanceledException))
         {
             throw new ModelUploadException($"'{fileName}' could not be read as a CLIP model: {e.Message.Replace(upload, fileName)}", e);
         }
         // The engine reads CLIP files as published, so the checked bytes are kept as they are.
-        string target = Path.Combine(ClipDir, name + (format == ClipFileFormat.SafeTensors ? ".safetensors" : ".pt"));
+        string target = Path.Combine(ClipDir, name + (clip.IsSafeTensors ? ".safetensors" : ".pt"));
         Directory.CreateDirectory(ClipDir);
         CheckName(name, ModelUploadKind.Clip);
         File.Move(upload, target);
-        return new UploadedModel(Path.GetFileName(target), name, ModelUploadKind.Clip, format.ToString(), resolution, null);
+        return new UploadedModel(Path.GetFileName(target), name, ModelUploadKind.Clip, clip.Format, clip.Resolution, null);
     }
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]

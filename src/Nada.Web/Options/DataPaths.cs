@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Nada.Core.Runs;
 
 namespace Nada.Web.Options;
 
@@ -22,14 +23,21 @@ public sealed class DataPaths
     /// <summary>The app's SQLite database file.</summary>
     public string DatabaseFile => Path.Combine(DataDir, "nada.db");
 
-    /// <summary>The run folder of a job: config, checkpoints, grids, the final domain.</summary>
+    /// <summary>The run folder of a job (<see cref="RunLayout"/>: inputs, history, previews, checkpoints, results).</summary>
     public string RunDir(Guid jobId) => Path.Combine(DataDir, "runs", jobId.ToString("N"));
 
-    /// <summary>Sanitised style images of a job.</summary>
-    public string UploadDir(Guid jobId) => Path.Combine(DataDir, "uploads", jobId.ToString("N"));
+    /// <summary>The layout of a job's run folder.</summary>
+    public RunLayout Run(Guid jobId) => new(RunDir(jobId));
 
-    /// <summary>Live previews of a job, one file per preview.</summary>
-    public string PreviewDir(Guid jobId) => Path.Combine(RunDir(jobId), "previews");
+    /// <summary>Where jobs made before run folders held their inputs kept their uploads (read for old jobs, deleted with them).</summary>
+    public string LegacyUploadDir(Guid jobId) => Path.Combine(DataDir, "uploads", jobId.ToString("N"));
+
+    /// <summary>The gallery's domain folders.</summary>
+    public string DomainsDir => Path.Combine(DataDir, "domains");
+
+    /// <summary>A file a job's spec names: relative to its run folder ("inputs/..."), or, for jobs made before, to the data folder.</summary>
+    public string ResolveJobFile(Guid jobId, string relative) =>
+        relative.StartsWith("inputs/", StringComparison.Ordinal) ? Run(jobId).Resolve(relative) : ResolveData(relative);
 
     /// <summary>Resolves a path stored relative to the data folder, refusing anything outside it.</summary>
     public string ResolveData(string relative)

@@ -23,8 +23,23 @@ public sealed class JobsOptions
     /// <summary>Connection string for postgres; for sqlite a file path (default: DataDir/hangfire.db).</summary>
     public string? ConnectionString { get; set; }
 
-    /// <summary>GPUs on this box: the worker count of the "gpu" queue.</summary>
+    /// <summary>GPUs (or the CPU, counted as one) this box trains on; 0 for a box that only serves the web.</summary>
     public int GpuCount { get; set; } = 1;
+
+    /// <summary>Jobs that may run at once on one GPU (1: two jobs never share a GPU).</summary>
+    public int JobsPerGpu { get; set; } = 1;
+
+    /// <summary>This box's name on the jobs it runs (default: the machine name); unique among boxes sharing a database.</summary>
+    public string? ServerName { get; set; }
+
+    /// <summary>How long a running job's claim lasts without a heartbeat (seconds): a box that dies lets its jobs go after this.</summary>
+    public double LeaseSeconds { get; set; } = 30;
+
+    /// <summary>How often a running job renews its lease, records GPU time and looks for a cancel (seconds).</summary>
+    public double HeartbeatSeconds { get; set; } = 5;
+
+    /// <summary>How often the box looks for jobs of dead boxes and for queued jobs to start (seconds).</summary>
+    public double SweepSeconds { get; set; } = 5;
 
     /// <summary>How often Hangfire checks whether a running job was deleted (seconds).</summary>
     public double CancellationCheckSeconds { get; set; } = 2;
@@ -37,9 +52,6 @@ public sealed class JobsOptions
 public sealed class LimitsOptions
 {
     public const string Section = "Limits";
-
-    /// <summary>Jobs a user may have queued or running at once.</summary>
-    public int MaxQueuedPerUser { get; set; } = 3;
 
     /// <summary>Submissions a user may make per minute.</summary>
     public int SubmissionsPerMinute { get; set; } = 5;
@@ -68,24 +80,18 @@ public sealed class LimitsOptions
 
     /// <summary>Sampling requests per minute per user (or per address, signed out): sampling uses the GPU.</summary>
     public int SamplesPerMinute { get; set; } = 120;
-}
 
-/// <summary>Which engine runs the jobs (section "Engine").</summary>
-public sealed class EngineOptions
-{
-    public const string Section = "Engine";
+    /// <summary>Uploaded images decoded at once (a 4096x4096 image takes 64 MB while decoded).</summary>
+    public int MaxConcurrentDecodes { get; set; } = 2;
 
-    /// <summary>fake (deterministic, quick, for tests and demos) | torch (Nada.Core).</summary>
-    public string Kind { get; set; } = "torch";
+    /// <summary>Most preview images one job writes: the preview interval is raised to fit (disk on a shared box).</summary>
+    public int MaxPreviewsPerJob { get; set; } = 60;
 
-    /// <summary>Fake engine: milliseconds per step.</summary>
-    public int FakeStepMilliseconds { get; set; } = 100;
+    /// <summary>Free space the data folder's disk must keep: below it no job starts (default 2 GiB).</summary>
+    public long MinFreeDiskBytes { get; set; } = 2L << 30;
 
-    /// <summary>Fake engine: a preview grid and a checkpoint every this many steps.</summary>
-    public int FakePreviewEvery { get; set; } = 5;
-
-    /// <summary>Fake engine: a target text that makes a run fail at step 2 (to try the failure path); null for none.</summary>
-    public string? FakeFailText { get; set; }
+    /// <summary>Most training checkpoints one job writes (each is a copy of the generator and its optimiser state; two are kept).</summary>
+    public int MaxCheckpointsPerJob { get; set; } = 20;
 }
 
 /// <summary>The first administrator, created at startup when missing (section "Admin").</summary>

@@ -17,15 +17,25 @@ public sealed record JobProgressDto(
     string? Error,
     Guid? DomainId,
     int? QueuePosition,
-    IReadOnlyList<string> Warnings)
+    IReadOnlyList<string> Warnings,
+    DateTimeOffset? EstimatedStart = null,
+    JobKind Kind = JobKind.Adaptation,
+    int Priority = 0)
 {
     /// <summary>The preview URL of a job step; holders of a share link append their token.</summary>
     public static string PreviewUrl(Guid jobId, int step, string? shareToken = null) =>
         $"/files/jobs/{jobId}/previews/{step}" + (shareToken is null ? "" : $"?share={Uri.EscapeDataString(shareToken)}");
 
-    public static JobProgressDto From(JobProgressSnapshot s, string title, int totalSteps, int? queuePosition, string? shareToken = null) =>
-        new(s.JobId, title, s.Status, s.Step, s.TotalSteps > 0 ? s.TotalSteps : totalSteps, s.Losses,
-            s.PreviewSteps.Select(p => new PreviewDto(p, PreviewUrl(s.JobId, p, shareToken))).ToList(), s.Error, s.DomainId, queuePosition, s.Warnings);
+    public static JobProgressDto From(JobProgressSnapshot s, string title, int totalSteps, int? queuePosition, string? shareToken = null,
+        DateTimeOffset? estimatedStart = null, JobKind kind = JobKind.Adaptation, int priority = 0) =>
+        new(s.JobId, title, s.Status, s.Step, totalSteps > 0 ? totalSteps : s.TotalSteps, s.Losses,
+            s.PreviewSteps.Select(p => new PreviewDto(p, PreviewUrl(s.JobId, p, shareToken))).ToList(), s.Error, s.DomainId, queuePosition, s.Warnings,
+            estimatedStart, kind, priority);
+
+    /// <summary>The progress of a job as its owner (or an admin) sees it: the database's status over the store's history.</summary>
+    public static JobProgressDto For(JobRecord job, JobProgressSnapshot s, Jobs.QueuePlace? place) =>
+        From(s with { Status = job.Status, Error = job.Error, DomainId = job.DomainId }, job.Title, job.TotalSteps, place?.Position, null,
+            place?.EstimatedStart, job.Kind, job.Priority);
 }
 
 /// <summary>Hub message: the losses of one step.</summary>

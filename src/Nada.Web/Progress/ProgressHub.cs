@@ -26,30 +26,19 @@ public sealed class ProgressHub(JobService jobs, DomainService domains, Progress
         if (string.IsNullOrEmpty(shareToken)) shareToken = null;
         var user = Context.User!;
         var job = await jobs.GetAsync(user, jobId);
-        string title;
-        int total;
-        JobStatus status;
-        string? token = null;
-        string? error = null;
-        Guid? domainId = null;
         if (job is not null)
         {
-            (title, total, status) = (job.Title, Edits.JobSpecs.TotalSteps(job), job.Status);
-            (error, domainId) = (job.Error, job.DomainId);
+            await Groups.AddToGroupAsync(Context.ConnectionId, Group(jobId));
+            // The database is the truth for the status; the run folder (through the store) for the history.
+            var place = job.Status == JobStatus.Queued ? await jobs.PlaceAsync(jobId) : null;
+            return JobProgressDto.For(job, store.Get(jobId, job.Status), place);
         }
-        else if (await domains.TokenOpensJobAsync(jobId, shareToken) && await jobs.StatusAsync(jobId) is { } s)
+        if (await domains.TokenOpensJobAsync(jobId, shareToken) && await jobs.StatusAsync(jobId) is { } status)
         {
-            (title, total, status, token) = ("shared job", 0, s, shareToken);
+            await Groups.AddToGroupAsync(Context.ConnectionId, Group(jobId));
+            return JobProgressDto.From(store.Get(jobId, status) with { Status = status }, "shared job", 0, null, shareToken);
         }
-        else
-        {
-            throw new HubException("Job not found.");
-        }
-        await Groups.AddToGroupAsync(Context.ConnectionId, Group(jobId));
-        // The database is the truth for the status; the store for the history.
-        var snapshot = store.Get(jobId, status) with { Status = status };
-        if (job is not null) snapshot = snapshot with { Error = error, DomainId = domainId };
-        return JobProgressDto.From(snapshot, title, total, await jobs.QueuePositionAsync(jobId), token);
+        throw new HubException("Job not found.");
     }
 
     /// <summary>Leaves a job's group.</summary>

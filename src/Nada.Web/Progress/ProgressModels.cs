@@ -19,6 +19,12 @@ public sealed record JobProgressSnapshot(
     /// <summary>Things the user should know that did not stop the run.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 
+    /// <summary>When the current run of the job started in this process (null when not seen here).</summary>
+    public DateTimeOffset? RunStartedAt { get; init; }
+
+    /// <summary>Steps already done when the current run started (a resume).</summary>
+    public int RunStartedFromStep { get; init; }
+
     public static JobProgressSnapshot Empty(Guid jobId, JobStatus status) => new(jobId, status, 0, 0, [], [], null, null);
 
     /// <summary>The step of the newest preview, if any.</summary>
@@ -32,6 +38,8 @@ public enum ProgressEventKind
     Preview,
     Status,
     Warning,
+    /// <summary>The queue changed around the job (positions may have moved).</summary>
+    Queue,
 }
 
 /// <summary>One change of a job's progress, as sent to watchers.</summary>

@@ -1,13 +1,16 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using Nada.Core.Runs;
 using Nada.Web.Data;
 using Nada.Web.Options;
 
 namespace Nada.Web.Progress;
 
 /// <summary>
-/// Singleton history and notifier of job progress, keyed by job id. Keeps the loss series and preview list in
-/// memory (and in the run folder, so a restart loses nothing); tells subscribers of every change.
+/// Singleton view and notifier of job progress, keyed by job id. The run folder is the record (the engine writes the
+/// history and the previews there, each once); this store keeps what it has seen in memory for quick snapshots, reads
+/// the run folder for jobs it has not seen (a reload, a restart, a job run by another box), and tells subscribers of
+/// every change. It writes no file.
 /// </summary>
 public sealed class ProgressStore(DataPaths paths, ILogger<ProgressStore> logger)
 {
@@ -20,7 +23,7 @@ public sealed class ProgressStore(DataPaths paths, ILogger<ProgressStore> logger
     /// <summary>Every change of every job, raised on the thread that made it (the job's worker thread for steps).</summary>
     public event Action<ProgressEvent>? Published;
 
-    /// <summary>The current state of a job; history read back from its run folder when this process has none.</summary>
+    /// <summary>The current state of a job; history read from its run folder when this process has none.</summary>
     public JobProgressSnapshot Get(Guid jobId, JobStatus statusIfUnknown)
     {
         var state = _jobs.GetOrAdd(jobId, id => Load(id, statusIfUnknown));
@@ -40,51 +43,49 @@ public sealed class ProgressStore(DataPaths paths, ILogger<ProgressStore> logger
         return new Unsubscriber(() => Published -= Handler);
     }
 
-    /// <summary>Records the losses of one step.</summary>
-    public void ReportStep(Guid jobId, int step, int totalSteps, IReadOnlyDictionary<string, double> losses)
+    /// <summary>A run (re)started after <paramref name="fromStep"/> steps: steps after it will be reported again.</summary>
+    public void ReportStarted(Guid jobId, int fromStep, int totalSteps)
     {
         var state = _jobs.GetOrAdd(jobId, id => Load(id, JobStatus.Running));
-        var copy = new Dictionary<string, double>(losses);
         lock (state)
         {
             state.Status = JobStatus.Running;
-            state.Step = step;
+            state.Step = fromStep;
             state.TotalSteps = totalSteps;
-            // A resumed run repeats no steps, but drop any that came after its checkpoint.
-            state.Losses.RemoveAll(p => p.Step >= step);
-            state.Losses.Add(new LossPoint(step, copy));
-            AppendLossLine(jobId, new LossPoint(step, copy));
+            state.Losses.RemoveAll(p => p.Step > fromStep);
+            state.PreviewSteps.RemoveAll(s => s > fromStep);
+            state.StartedAt = DateTimeOffset.UtcNow;
+            state.StartedFromStep = fromStep;
         }
-        Publish(new ProgressEvent(jobId, ProgressEventKind.Step, step, totalSteps, copy, JobStatus.Running, null, null));
+        Publish(new ProgressEvent(jobId, ProgressEventKind.Status, fromStep, totalSteps, null, JobStatus.Running, null, null));
     }
 
-    /// <summary>Writes a preview grid to the job's preview folder and records it.</summary>
-    public void ReportPreview(Guid jobId, int step, int totalSteps, byte[] png)
+    /// <summary>Records one reported step (values, and the preview the engine wrote for it, if any).</summary>
+    public void ReportStep(Guid jobId, StepReport report)
     {
-        var dir = paths.PreviewDir(jobId);
-        Directory.CreateDirectory(dir);
-        var file = PreviewFile(jobId, step);
-        File.WriteAllBytes(file + ".tmp", png);
-        File.Move(file + ".tmp", file, overwrite: true);
         var state = _jobs.GetOrAdd(jobId, id => Load(id, JobStatus.Running));
+        var values = new Dictionary<string, double>(report.Values);
         lock (state)
         {
-            state.PreviewSteps.Remove(step);
-            state.PreviewSteps.Add(step);
+            state.Status = JobStatus.Running;
+            state.Step = report.Step;
+            state.TotalSteps = report.TotalSteps;
+            // Each step once: a step reported again (after a resume) replaces itself and what came after it.
+            state.Losses.RemoveAll(p => p.Step >= report.Step);
+            state.Losses.Add(new LossPoint(report.Step, values));
+            state.PreviewSteps.RemoveAll(s => s >= report.Step);
+            if (report.ImageFile is not null) state.PreviewSteps.Add(report.Step);
         }
-        Publish(new ProgressEvent(jobId, ProgressEventKind.Preview, step, totalSteps, null, JobStatus.Running, null, null));
+        Publish(new ProgressEvent(jobId, ProgressEventKind.Step, report.Step, report.TotalSteps, values, JobStatus.Running, null, null));
+        if (report.ImageFile is not null)
+            Publish(new ProgressEvent(jobId, ProgressEventKind.Preview, report.Step, report.TotalSteps, null, JobStatus.Running, null, null));
     }
 
-    /// <summary>Records a warning of the engine (shown beside the live view; kept in the run folder).</summary>
+    /// <summary>Records a warning of the engine (shown beside the live view).</summary>
     public void ReportWarning(Guid jobId, string message)
     {
         var state = _jobs.GetOrAdd(jobId, id => Load(id, JobStatus.Running));
-        lock (state)
-        {
-            state.Warnings.Add(message);
-            Directory.CreateDirectory(paths.RunDir(jobId));
-            File.AppendAllText(WarningFile(jobId), message.ReplaceLineEndings(" ") + "\n");
-        }
+        lock (state) state.Warnings.Add(message);
         Publish(new ProgressEvent(jobId, ProgressEventKind.Warning, 0, 0, null, null, null, null, message));
     }
 
@@ -110,11 +111,20 @@ public sealed class ProgressStore(DataPaths paths, ILogger<ProgressStore> logger
         }
     }
 
+    /// <summary>Tells watchers that the queue changed around a job (a priority, a quota), so positions are read again.</summary>
+    public void Touch(Guid jobId) => Publish(new ProgressEvent(jobId, ProgressEventKind.Queue, 0, 0, null, null, null, null));
+
     /// <summary>Forgets a job (after it was deleted).</summary>
     public void Forget(Guid jobId) => _jobs.TryRemove(jobId, out _);
 
-    /// <summary>The file of the preview taken at <paramref name="step"/>.</summary>
-    public string PreviewFile(Guid jobId, int step) => Path.Combine(paths.PreviewDir(jobId), $"preview-{step:D6}.png");
+    /// <summary>The preview image of <paramref name="step"/>, or null.</summary>
+    public string? PreviewFile(Guid jobId, int step)
+    {
+        var file = paths.Run(jobId).SampleFile(step);
+        if (File.Exists(file)) return file;
+        var legacy = Path.Combine(paths.RunDir(jobId), "previews", $"preview-{step:D6}.png");
+        return File.Exists(legacy) ? legacy : null;
+    }
 
     private void Publish(ProgressEvent e)
     {
@@ -122,45 +132,43 @@ public sealed class ProgressStore(DataPaths paths, ILogger<ProgressStore> logger
         catch (Exception ex) { logger.LogWarning(ex, "Publishing progress of job {JobId} failed", e.JobId); }
     }
 
-    private string LossFile(Guid jobId) => Path.Combine(paths.RunDir(jobId), "losses.jsonl");
-
-    private string WarningFile(Guid jobId) => Path.Combine(paths.RunDir(jobId), "warnings.txt");
-
-    private void AppendLossLine(Guid jobId, LossPoint point)
-    {
-        Directory.CreateDirectory(paths.RunDir(jobId));
-        File.AppendAllText(LossFile(jobId), JsonSerializer.Serialize(point) + "\n");
-    }
-
     private JobState Load(Guid jobId, JobStatus status)
     {
         var state = new JobState { Status = status };
-        var lossFile = LossFile(jobId);
-        if (File.Exists(lossFile))
+        var layout = paths.Run(jobId);
+        var history = new RunHistory(layout);
+        var records = history.Read();
+        foreach (var r in records)
         {
-            foreach (var line in File.ReadLines(lossFile))
+            state.Losses.Add(new LossPoint(r.Step, r.Values));
+            if (r.Image is not null) state.PreviewSteps.Add(r.Step);
+            state.TotalSteps = r.TotalSteps;
+        }
+        state.Warnings.AddRange(history.Warnings());
+        if (records.Count == 0) LoadLegacy(jobId, state);
+        state.Step = state.Losses.Count > 0 ? state.Losses[^1].Step : 0;
+        return state;
+    }
+
+    /// <summary>Runs made before the engine kept their history: losses.jsonl and previews/ written by the web app.</summary>
+    private void LoadLegacy(Guid jobId, JobState state)
+    {
+        var lossFile = Path.Combine(paths.RunDir(jobId), "losses.jsonl");
+        if (File.Exists(lossFile))
+            foreach (var line in File.ReadLines(lossFile).Where(l => !string.IsNullOrWhiteSpace(l)))
             {
-                if (string.IsNullOrWhiteSpace(line)) continue;
                 try
                 {
-                    var p = JsonSerializer.Deserialize<LossPoint>(line);
-                    if (p is null) continue;
+                    if (JsonSerializer.Deserialize<LossPoint>(line) is not { } p) continue;
                     state.Losses.RemoveAll(x => x.Step >= p.Step);
                     state.Losses.Add(p);
                 }
-                catch (JsonException) { /* a line cut by a crash */ }
+                catch (JsonException) { }
             }
-            state.Step = state.Losses.Count > 0 ? state.Losses[^1].Step : 0;
-        }
-        if (File.Exists(WarningFile(jobId)))
-            state.Warnings.AddRange(File.ReadLines(WarningFile(jobId)).Where(l => l.Length > 0));
-        var previews = paths.PreviewDir(jobId);
+        var previews = Path.Combine(paths.RunDir(jobId), "previews");
         if (Directory.Exists(previews))
-        {
             foreach (var f in Directory.EnumerateFiles(previews, "preview-*.png").Order(StringComparer.Ordinal))
                 if (int.TryParse(Path.GetFileNameWithoutExtension(f)["preview-".Length..], out var s)) state.PreviewSteps.Add(s);
-        }
-        return state;
     }
 
     private sealed class JobState
@@ -170,12 +178,19 @@ public sealed class ProgressStore(DataPaths paths, ILogger<ProgressStore> logger
         public int TotalSteps;
         public string? Error;
         public Guid? DomainId;
+        public DateTimeOffset? StartedAt;
+        public int StartedFromStep;
         public readonly List<LossPoint> Losses = [];
         public readonly List<int> PreviewSteps = [];
         public readonly List<string> Warnings = [];
 
         public JobProgressSnapshot Snapshot(Guid id) =>
-            new(id, Status, Step, TotalSteps, Losses.ToArray(), PreviewSteps.ToArray(), Error, DomainId) { Warnings = Warnings.ToArray() };
+            new(id, Status, Step, TotalSteps, Losses.ToArray(), PreviewSteps.ToArray(), Error, DomainId)
+            {
+                Warnings = Warnings.ToArray(),
+                RunStartedAt = StartedAt,
+                RunStartedFromStep = StartedFromStep,
+            };
     }
 
     private sealed class Unsubscriber(Action dispose) : IDisposable
@@ -183,4 +198,25 @@ public sealed class ProgressStore(DataPaths paths, ILogger<ProgressStore> logger
         private Action? _dispose = dispose;
         public void Dispose() => Interlocked.Exchange(ref _dispose, null)?.Invoke();
     }
+}
+
+/// <summary>The engine's progress of one job, passed to the store (and the step to the job's heartbeat). Called on the job's thread.</summary>
+public sealed class StoreRunProgress(ProgressStore store, Guid jobId, Jobs.JobHeartbeat? heartbeat = null) : IRunProgress
+{
+    /// <inheritdoc />
+    public void Started(int fromStep, int totalSteps)
+    {
+        heartbeat?.StepReached(fromStep);
+        store.ReportStarted(jobId, fromStep, totalSteps);
+    }
+
+    /// <inheritdoc />
+    public void Step(StepReport report)
+    {
+        heartbeat?.StepReached(report.Step);
+        store.ReportStep(jobId, report);
+    }
+
+    /// <inheritdoc />
+    public void Warn(string message) => store.ReportWarning(jobId, message);
 }

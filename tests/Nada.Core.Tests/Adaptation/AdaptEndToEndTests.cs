@@ -1,3 +1,4 @@
+using Nada.Core.Runs;
 using System.Globalization;
 using Nada.Cli;
 using Nada.Core.Adaptation;
@@ -92,16 +93,16 @@ public sealed class AdaptEndToEndTests : IDisposable
             GeneratorPath = Generator, ClipModels = [new ClipModelChoice(Clip)], SourceText = "photo", TargetText = "sketch",
             Iterations = 6, OutputDirectory = dir, Options = options,
         };
-        var whole = DomainAdapter.Run(Request(_scratch.File("whole")), new Recorder(), CancellationToken.None);
+        var whole = DomainAdapter.Run(Request(_scratch.File("whole")), RunContext.For(new Recorder(), CancellationToken.None));
 
         using var cts = new CancellationTokenSource();
         var cancelling = new Recorder { OnReport = p => { if (p.Step == 3) cts.Cancel(); } };
         string split = _scratch.File("split");
-        Assert.ThrowsAny<OperationCanceledException>(() => DomainAdapter.Run(Request(split), cancelling, cts.Token));
+        Assert.ThrowsAny<OperationCanceledException>(() => DomainAdapter.Run(Request(split), RunContext.For(cancelling, cts.Token)));
         Assert.Equal(3, cancelling.Steps.Max());
         Assert.True(RunCheckpoint.Exists(split));
         var resumed = new Recorder();
-        var second = DomainAdapter.Run(Request(split), resumed, CancellationToken.None, resume: true);
+        var second = DomainAdapter.Run(Request(split), RunContext.For(resumed, CancellationToken.None), resume: true);
         Assert.Equal([4, 5, 6], resumed.Steps);
 
         var (a, _) = SafeTensorsFile.Load(whole.GeneratorFile);
@@ -180,31 +181,42 @@ public sealed class AdaptEndToEndTests : IDisposable
         var request = new AdaptationRequest
         {
             GeneratorPath = Generator, ClipModels = [new ClipModelChoice(Clip)], SourceText = "photo", TargetText = "sketch",
-            Iterations = 5, OutputDirectory = run,
-            Options = new AdaptationOptions { LearningRate = 1e38, CheckpointEvery = 1, TrainNoise = NoiseMode.Const },
+            Iterations = 2, OutputDirectory = run,
+            Options = new AdaptationOptions { CheckpointEvery = 1, TrainNoise = NoiseMode.Const },
         };
-        var e = Assert.Throws<AdaptationFailedException>(() => DomainAdapter.Run(request, new Recorder(), CancellationToken.None));
+        DomainAdapter.Run(request, RunContext.For(new Recorder(), CancellationToken.None));
+        Directory.Delete(Path.Combine(run, "domain"), recursive: true);
+
+        // The run goes on with a base whose mapping network makes NaN: step 3's loss is NaN.
+        string broken;
+        using (var g = GeneratorLoader.LoadGenerator(Generator))
+        {
+            using (no_grad()) g.state_dict()["style.1.weight"].fill_(float.NaN);
+            broken = GeneratorLoader.Save(g, _scratch.File("nan-generator"));
+        }
+        var e = Assert.Throws<AdaptationFailedException>(() =>
+            DomainAdapter.Run(request with { GeneratorPath = broken, Iterations = 5 }, RunContext.For(new Recorder(), CancellationToken.None), resume: true));
+        Assert.Contains("at step 3", e.Message);
         Assert.Contains("last good checkpoint", e.Message);
         Assert.False(Directory.Exists(Path.Combine(run, "domain")));
-        // Whatever checkpoint exists holds finite weights.
-        if (RunCheckpoint.Exists(run))
-        {
-            using var ck = RunCheckpoint.LoadLatest(run)!;
-            Assert.All(ck.Weights.Values, t => Assert.True(isfinite(t).all().item<bool>()));
-        }
+        // The last good checkpoint is still the latest, with finite weights; the history ends at it.
+        using var ck = RunCheckpoint.LoadLatest(run)!;
+        Assert.Equal(2, ck.State.Step);
+        Assert.All(ck.Weights.Values, t => Assert.True(isfinite(t).all().item<bool>()));
+        Assert.Equal([1, 2], new RunHistory(new RunLayout(run)).Read().Select(h => h.Step));
     }
 
     public void Dispose() => _scratch.Dispose();
 
-    private sealed class Recorder : IAdaptationProgress
+    private sealed class Recorder : IRunProgress
     {
         public List<int> Steps { get; } = [];
-        public Action<AdaptationProgress>? OnReport { get; init; }
+        public Action<StepReport>? OnReport { get; init; }
 
-        public void Report(AdaptationProgress progress)
+        public void Step(StepReport report)
         {
-            Steps.Add(progress.Step);
-            OnReport?.Invoke(progress);
+            Steps.Add(report.Step);
+            OnReport?.Invoke(report);
         }
     }
 }

@@ -53,8 +53,9 @@ public sealed class EditCliTests : IDisposable
         Assert.True(r.Code == 0, r.Err);
         Assert.Contains("inverted: mse", r.Out);
         foreach (var f in new[] { "latent.safetensors", "reconstruction.png", "strip.png", "inversion.json" })
-            Assert.True(File.Exists(Path.Combine(inv, f)), f);
-        string latent = Path.Combine(inv, "latent.safetensors");
+            Assert.True(File.Exists(Path.Combine(inv, "result", f)), f);
+        Assert.True(File.Exists(Path.Combine(inv, "history.jsonl")));   // the run folder's step history
+        string latent = Path.Combine(inv, "result", "latent.safetensors");
 
         string edit = scratch.File("edit");
         r = Nada("edit", "--generator", EditTestData.GeneratorFile, "--clip", EditTestData.ClipFile + ":1", "--text", "a sketch",
@@ -62,8 +63,8 @@ public sealed class EditCliTests : IDisposable
         Assert.True(r.Code == 0, r.Err);
         Assert.Contains("step 10/10", r.Out);
         foreach (var f in new[] { "latent.safetensors", "start.png", "edited.png", "strip.png", "edit.json" })
-            Assert.True(File.Exists(Path.Combine(edit, f)), f);
-        Assert.Contains("\"Text\": \"a sketch\"", File.ReadAllText(Path.Combine(edit, "edit.json")));
+            Assert.True(File.Exists(Path.Combine(edit, "result", f)), f);
+        Assert.Contains("\"Text\": \"a sketch\"", File.ReadAllText(Path.Combine(edit, "result", "edit.json")));
 
         // The base generator's latent on the domain: refused, unless the base is named.
         string domainEdit = scratch.File("domain-edit");
@@ -88,7 +89,7 @@ public sealed class EditCliTests : IDisposable
         string fromSeed = scratch.File("seed-edit");
         r = Nada("edit", "--generator", domain, "--clip", EditTestData.ClipFile, "--text", "a sketch", "--seed", "3", "--out", fromSeed, "--steps", "2");
         Assert.True(r.Code == 0, r.Err);
-        AssertOneLineError(Nada("blend", "--source", EditTestData.GeneratorFile, "--domain", domain, "--latent", Path.Combine(fromSeed, "latent.safetensors"),
+        AssertOneLineError(Nada("blend", "--source", EditTestData.GeneratorFile, "--domain", domain, "--latent", Path.Combine(fromSeed, "result", "latent.safetensors"),
             "--out", scratch.File("x.png")), "domain.safetensors", "stylegan2_rosinality.pt");
     }
 

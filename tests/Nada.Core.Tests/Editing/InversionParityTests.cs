@@ -1,3 +1,5 @@
+using Nada.Core.Runs;
+using Nada.Core.Tests.Infrastructure;
 using Nada.Core.Editing;
 using Nada.Core.Generators;
 using Nada.Core.Imaging;
@@ -40,8 +42,8 @@ public sealed class InversionParityTests(ITestOutputHelper log) : IDisposable
         using var photo = PhotoInverter.LoadPhoto(RenderedPhoto(g, 123), g.Config.ImgResolution);
         var options = new InversionOptions { Steps = 150, PreviewEvery = 50 };
         using var inverter = new PhotoInverter(g, clip, options);
-        var reports = new List<EditProgress>();
-        using var result = inverter.Invert(photo, new ListProgress(reports), CancellationToken.None);
+        var reports = new List<StepReport>();
+        using var result = inverter.Invert(photo, TestRuns.Reporter(new ListProgress(reports)));
 
         // The reported errors are the real ones: recompute them from the latents.
         var (mean, _) = inverter.MeanLatent();
@@ -57,8 +59,8 @@ public sealed class InversionParityTests(ITestOutputHelper log) : IDisposable
         Assert.True(ratio >= 5, $"reconstruction MSE fell only {ratio:F2}x ({result.StartMse:F5} -> {result.FinalMse:F5})");
 
         Assert.Equal(Enumerable.Range(1, options.Steps), reports.Select(r => r.Step));
-        Assert.Equal([50, 100, 150], reports.Where(r => r.PreviewPng is not null).Select(r => r.Step));
-        Assert.All(reports, r => Assert.True(r.Losses.ContainsKey("mse") && r.Losses.ContainsKey("perceptual")));
+        Assert.Equal([50, 100, 150], reports.Where(r => r.ImageFile is not null).Select(r => r.Step));
+        Assert.All(reports, r => Assert.True(r.Values.ContainsKey("mse") && r.Values.ContainsKey("perceptual")));
         EditRunner.WriteStrip(Path.Combine(EditTestData.OutputDir, "inversion-strip.png"), photo, result.Image);
         EditTestData.CopyArtifact("inversion-strip.png");
     }
@@ -69,7 +71,7 @@ public sealed class InversionParityTests(ITestOutputHelper log) : IDisposable
         using var g = EditTestData.LoadGenerator();
         using var photo = PhotoInverter.LoadPhoto(RenderedPhoto(g, 5), g.Config.ImgResolution);
         using var inverter = new PhotoInverter(g, null, new InversionOptions { Steps = 60, Space = LatentSpace.W });
-        using var result = inverter.Invert(photo, NoEditProgress.Instance, CancellationToken.None);
+        using var result = inverter.Invert(photo, TestRuns.Reporter());
         Assert.Equal(new long[] { 1, g.Config.NumWs, g.Config.WDim }, result.WPlus.shape);
         using var first = result.WPlus.select(1, 0).unsqueeze(1);
         Assert.True(result.WPlus.eq(first).all().item<bool>(), "every W+ row must be the same w in W space");
@@ -85,7 +87,7 @@ public sealed class InversionParityTests(ITestOutputHelper log) : IDisposable
         using var photo = PhotoInverter.LoadPhoto(RenderedPhoto(g, 8), g.Config.ImgResolution);
         using var inverter = new PhotoInverter(g, clip, new InversionOptions { Steps = 20, MeanSamples = 64, PreviewEvery = 5 });
         DisposeScopeManager.Statistics.Reset();
-        inverter.Invert(photo, NoEditProgress.Instance, CancellationToken.None).Dispose();
+        inverter.Invert(photo, TestRuns.Reporter()).Dispose();
         var stats = DisposeScopeManager.Statistics;
         log.WriteLine($"20 inversion steps: created in scope {stats.CreatedInScopeCount}, disposed in scope {stats.DisposedInScopeCount}, " +
                       $"created outside {stats.CreatedOutsideScopeCount}, live {stats.ThreadTotalLiveCount}");
@@ -100,21 +102,12 @@ public sealed class InversionParityTests(ITestOutputHelper log) : IDisposable
         using var photo = PhotoInverter.LoadPhoto(RenderedPhoto(g, 9), g.Config.ImgResolution);
         using var inverter = new PhotoInverter(g, null, new InversionOptions { Steps = 50 });
         using var cts = new CancellationTokenSource();
-        var reports = new List<EditProgress>();
+        var reports = new List<StepReport>();
         var flags = g.parameters().Select(p => p.requires_grad).ToList();
         var progress = new ListProgress(reports, onReport: r => { if (r.Step == 3) cts.Cancel(); });
-        Assert.Throws<OperationCanceledException>(() => inverter.Invert(photo, progress, cts.Token));
+        Assert.Throws<OperationCanceledException>(() => inverter.Invert(photo, TestRuns.Reporter(progress, cts.Token)));
         Assert.Equal([1, 2, 3], reports.Select(r => r.Step));
         Assert.Equal(flags, g.parameters().Select(p => p.requires_grad));   // the generator's flags are restored
     }
 }
 
-/// <summary>Collects progress reports; optionally runs an action on each (e.g. cancel).</summary>
-internal sealed class ListProgress(List<EditProgress> reports, Action<EditProgress>? onReport = null) : IEditProgress
-{
-    public void Report(EditProgress progress)
-    {
-        reports.Add(progress);
-        onReport?.Invoke(progress);
-    }
-}

@@ -1,3 +1,5 @@
+using Nada.Core.Runs;
+using Nada.Core.Tests.Infrastructure;
 using Nada.Core.Clip;
 using Nada.Core.Editing;
 using Nada.Core.Generators;
@@ -31,8 +33,8 @@ public sealed class LatentOptimizationParityTests(ITestOutputHelper log)
         var options = new LatentOptimizationOptions { Steps = 40, PreviewEvery = 20 };
         using var optimizer = new LatentOptimizer(g, clip, Text, options);
         using var start = optimizer.SeedLatent(3);
-        var reports = new List<EditProgress>();
-        using var result = optimizer.Optimize(start, new ListProgress(reports), CancellationToken.None);
+        var reports = new List<StepReport>();
+        using var result = optimizer.Optimize(start, TestRuns.Reporter(new ListProgress(reports)));
 
         var model = clip.Members[0].Model;
         Tensor startImage;
@@ -58,10 +60,10 @@ public sealed class LatentOptimizationParityTests(ITestOutputHelper log)
         Assert.True(result.FinalScore > seedScores.Max(), $"edited score {result.FinalScore:F4} is not above every random sample's (max {seedScores.Max():F4})");
 
         Assert.Equal(Enumerable.Range(1, options.Steps), reports.Select(r => r.Step));
-        Assert.Equal([20, 40], reports.Where(r => r.PreviewPng is not null).Select(r => r.Step));
-        Assert.All(reports, r => Assert.NotNull(r.ClipScore));
-        Assert.Equal(0.0, reports[0].LearningRate);                         // NVIDIA's ramp-up starts at zero
-        Assert.True(reports.Max(r => r.LearningRate) <= options.LearningRate + 1e-12);
+        Assert.Equal([20, 40], reports.Where(r => r.ImageFile is not null).Select(r => r.Step));
+        Assert.All(reports, r => Assert.True(r.Values.ContainsKey(EditProgress.ClipScoreName)));
+        Assert.Equal(0.0, reports[0].Values[EditProgress.LearningRateName]);                         // NVIDIA's ramp-up starts at zero
+        Assert.True(reports.Max(r => r.Values[EditProgress.LearningRateName]) <= options.LearningRate + 1e-12);
         EditTestData.CopyArtifact("edit-strip.png");
     }
 
@@ -74,7 +76,7 @@ public sealed class LatentOptimizationParityTests(ITestOutputHelper log)
         {
             using var optimizer = new LatentOptimizer(g, clip, Text, new LatentOptimizationOptions { Steps = 15, L2Weight = l2 });
             using var start = optimizer.SeedLatent(11);
-            using var result = optimizer.Optimize(start, NoEditProgress.Instance, CancellationToken.None);
+            using var result = optimizer.Optimize(start, TestRuns.Reporter());
             using var d = (result.WPlus - start).norm();
             return d.item<float>();
         }
@@ -91,15 +93,15 @@ public sealed class LatentOptimizationParityTests(ITestOutputHelper log)
         using var optimizer = new LatentOptimizer(g, clip, Text, new LatentOptimizationOptions { Steps = 30 });
         using var start = optimizer.SeedLatent(1);
         using var cts = new CancellationTokenSource();
-        var reports = new List<EditProgress>();
+        var reports = new List<StepReport>();
         var progress = new ListProgress(reports, onReport: r => { if (r.Step == 4) cts.Cancel(); });
-        Assert.Throws<OperationCanceledException>(() => optimizer.Optimize(start, progress, cts.Token));
+        Assert.Throws<OperationCanceledException>(() => optimizer.Optimize(start, TestRuns.Reporter(progress, cts.Token)));
         Assert.Equal([1, 2, 3, 4], reports.Select(r => r.Step));
 
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
         reports.Clear();
-        Assert.Throws<OperationCanceledException>(() => optimizer.Optimize(start, new ListProgress(reports), cancelled.Token));
+        Assert.Throws<OperationCanceledException>(() => optimizer.Optimize(start, TestRuns.Reporter(new ListProgress(reports), cancelled.Token)));
         Assert.Empty(reports);
     }
 

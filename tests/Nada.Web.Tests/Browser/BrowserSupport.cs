@@ -11,10 +11,13 @@ internal static class BrowserSupport
     /// <summary>The input of a MudBlazor field (the id may sit on the input or on its wrapper).</summary>
     public static ILocator Input(IPage page, string id) => page.Locator($"input{id}, {id} input").First;
 
-    /// <summary>Waits until the Blazor circuit is connected, so clicks reach .NET.</summary>
+    /// <summary>
+    /// Waits until the page runs interactively: the layout renders a marker only in its interactive render, so once it
+    /// is in the DOM, inputs and clicks reach .NET (no fixed sleep).
+    /// </summary>
     public static Task WaitForInteractiveAsync(IPage page) =>
-        page.WaitForFunctionAsync("() => window.Blazor && document.querySelector('.mud-layout') && !document.querySelector('#components-reconnect-modal[open]')")
-            .ContinueWith(_ => page.WaitForTimeoutAsync(500)).Unwrap();
+        page.WaitForFunctionAsync("() => window.Blazor && document.querySelector('#nada-interactive') && !document.querySelector('#components-reconnect-modal[open]')",
+            null, new PageWaitForFunctionOptions { Timeout = 60_000 });
 
     /// <summary>Headless Chromium from /usr/bin/chromium (or NADA_CHROMIUM); fails clearly when it is missing.</summary>
     public static async Task<IBrowser> LaunchChromiumAsync(IPlaywright playwright)

@@ -59,7 +59,7 @@ public sealed class BrowserTests(AppFixture fixture) : IDisposable
         await Input(page, "#target-text").FillAsync("photo");
         await Input(page, "#iterations").FillAsync("60");
         await page.ClickAsync("#submit-job");
-        await Assertions.Expect(page.GetByText("The target text must differ from the source text.")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByText("Source and target text are the same to CLIP", new() { Exact = false })).ToBeVisibleAsync();
         await Input(page, "#target-text").FillAsync("pencil sketch");
 
         // A decompression bomb as a style image: refused with a message naming it; then a real image.
@@ -149,7 +149,9 @@ public sealed class BrowserTests(AppFixture fixture) : IDisposable
         await admin.ClickAsync("#sign-in");
         await admin.WaitForURLAsync("**/admin/queue", UrlCommitted);
         await Assertions.Expect(admin.Locator(".queue-succeeded")).ToContainTextAsync(email);
-        await Assertions.Expect(admin.Locator("#device-status")).ToContainTextAsync("Engine device: cpu");
+        await Assertions.Expect(admin.Locator("#device-status")).ToContainTextAsync("cpu");
+        await Assertions.Expect(admin.Locator("#device-status")).ToContainTextAsync("0 of 1");   // no job runs; one slot
+        await Assertions.Expect(admin.Locator("#usage-table")).ToContainTextAsync(email);
         await admin.ScreenshotAsync(new() { Path = Path.Combine(shots, "08-admin-queue.png"), FullPage = true });
         var dashboard = await admin.GotoAsync("/hangfire");
         Assert.Equal(200, dashboard!.Status);

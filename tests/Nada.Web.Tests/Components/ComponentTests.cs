@@ -6,12 +6,13 @@ using Nada.Web.Components.Shared;
 using Nada.Web.Data;
 using Nada.Web.Engine;
 using Nada.Web.Jobs;
+using Nada.Web.Jobs.Kinds;
 using Nada.Web.Options;
 using Nada.Web.Progress;
 
 namespace Nada.Web.Tests.Components;
 
-/// <summary>bUnit tests of the main components: the submit form's validation, the live view, the loss chart, a gallery card.</summary>
+/// <summary>bUnit tests of the main components: the submit form with the job rules' messages, the live view, the loss chart, a gallery card.</summary>
 public sealed class ComponentTests : IAsyncLifetime
 {
     // MudBlazor's services are only IAsyncDisposable: the context is disposed asynchronously.
@@ -31,54 +32,79 @@ public sealed class ComponentTests : IAsyncLifetime
         Services.AddMudServices();
         Services.AddSingleton<IModelCatalog>(new ListCatalog());
         Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(new LimitsOptions()));
-        Services.AddSingleton<SubmitValidator>();
         Render<MudPopoverProvider>();
     }
 
-    [Fact]
-    public void SubmitForm_ShowsFieldMessages_AndSubmitsOnlyAValidForm()
+    /// <summary>
+    /// The form as the page drives it: a click hands the input to the job kind's checks (the one set of rules, run on
+    /// the server) and their messages come back beside the fields.
+    /// </summary>
+    private (IRenderedComponent<SubmitForm> Cut, Func<Preparation?> Last) SubmitFormWithRules()
     {
-        SubmitInput? submitted = null;
-        var cut = Render<SubmitForm>(p => p.Add(x => x.OnSubmit, (SubmitInput i) => submitted = i));
+        var kind = Kinds.Adaptation(new ListCatalog());
+        Preparation? last = null;
+        IRenderedComponent<SubmitForm>? cut = null;
+        cut = Render<SubmitForm>(p => p.Add(x => x.OnSubmit, async (AdaptationInput i) =>
+        {
+            last = await kind.PrepareAsync(Kinds.User, i, CancellationToken.None);
+            var errors = last.Errors.ToDictionary(e => e.Key, e => e.Value);
+            await cut!.InvokeAsync(() => cut!.Render(q => q.Add(x => x.ServerErrors, errors)));
+        }));
+        return (cut, () => last);
+    }
+
+    [Fact]
+    public void SubmitForm_ShowsTheRulesMessagesBesideTheFields_AndAValidFormPasses()
+    {
+        var (cut, last) = SubmitFormWithRules();
         Assert.Equal("gen-a.pkl", cut.Instance.Input.Generator);
         Assert.Equal(["clip-a.pt"], cut.Instance.Input.ClipModels);
 
         // Empty target.
         cut.Find("#submit-job").Click();
-        Assert.Contains("Describe the target domain", cut.Markup);
-        Assert.Null(submitted);
+        cut.WaitForAssertion(() => Assert.Contains("The target text is empty", cut.Markup));
+        Assert.Null(last()!.Job);
 
-        // Same as the source, and too many iterations.
-        cut.Instance.Input.TargetText = "PHOTO";
+        // Same as the source to CLIP (case and spacing do not count), and too many iterations.
+        cut.Instance.Input.TargetText = "  PHOTO ";
         cut.Instance.Input.Iterations = 5000;
         cut.Find("#submit-job").Click();
-        Assert.Contains("must differ from the source", cut.Markup);
-        Assert.Contains("Iterations must be between 1 and 2000", cut.Markup);
-        Assert.Null(submitted);
+        cut.WaitForAssertion(() => Assert.Contains("Source and target text are the same to CLIP", cut.Markup));
+        Assert.Contains("Iterations must be between 1 and 2000 (got 5000)", cut.Markup);
+        Assert.Null(last()!.Job);
 
-        // Over-long.
+        // Too long for the box's cap, and for CLIP's 77 tokens.
         cut.Instance.Input.TargetText = new string('z', 201);
         cut.Instance.Input.Iterations = 100;
         cut.Find("#submit-job").Click();
-        Assert.Contains("201 characters; at most 200", cut.Markup);
+        cut.WaitForAssertion(() => Assert.Contains("201 characters; at most 200", cut.Markup));
+        cut.Instance.Input.TargetText = string.Join(" ", Enumerable.Repeat("sketch", 80));
+        cut.Find("#submit-job").Click();
+        cut.WaitForAssertion(() => Assert.Contains("too long for CLIP", cut.Markup));
 
         cut.Instance.Input.TargetText = "pencil sketch";
         cut.Find("#submit-job").Click();
-        Assert.NotNull(submitted);
-        Assert.Equal("pencil sketch", submitted.TargetText);
-        Assert.DoesNotContain("Describe the target domain", cut.Markup);
+        cut.WaitForAssertion(() => Assert.NotNull(last()!.Job));
+        Assert.Equal("pencil sketch", ((AdaptationSpec)last()!.Job!.Spec).TargetText);
+        Assert.DoesNotContain("The target text is empty", cut.Markup);
     }
 
     [Fact]
-    public void SubmitForm_RefusesGreedyAdvancedOptions()
+    public void SubmitForm_RefusesGreedyAdvancedOptions_AndNumbersTheEngineCannotUse()
     {
-        SubmitInput? submitted = null;
-        var cut = Render<SubmitForm>(p => p.Add(x => x.OnSubmit, (SubmitInput i) => submitted = i));
+        var (cut, last) = SubmitFormWithRules();
         cut.Instance.Input.TargetText = "sketch";
         cut.Instance.Input.Options = new Nada.Core.Adaptation.AdaptationOptions { BatchSize = 50 };
         cut.Find("#submit-job").Click();
-        Assert.Contains("Batch size 50 is too large for the shared GPU; at most 8", cut.Find("#options-error").TextContent);
-        Assert.Null(submitted);
+        cut.WaitForAssertion(() => Assert.Contains("Batch size 50 is too large for the shared GPU; at most 8", cut.Find("#options-error").TextContent));
+        Assert.Null(last()!.Job);
+
+        cut.Instance.Input.Options = new Nada.Core.Adaptation.AdaptationOptions { LearningRate = double.PositiveInfinity, Phase = (Nada.Core.Adaptation.TrainablePhase)99, SampleEvery = 1 };
+        cut.Find("#submit-job").Click();
+        cut.WaitForAssertion(() => Assert.Contains("Learning rate must be above 0", cut.Find("#options-error").TextContent));
+        Assert.Contains("Unknown phase 99", cut.Find("#options-error").TextContent);
+        Assert.Contains("would write too many images", cut.Find("#options-error").TextContent);
+        Assert.Null(last()!.Job);
     }
 
     [Fact]

@@ -2,14 +2,20 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Nada.Web.Engine.Fake;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Nada.Core.Service;
+using Nada.Web.Tests.Fakes;
 
 namespace Nada.Web.Tests.Infrastructure;
 
 /// <summary>
-/// The real app on a real Kestrel port (127.0.0.1, any free port) with the fake engine, its own data folder and
-/// the given settings. Settings go in through UseSetting so Program sees them before Build().
+/// The real app on a real Kestrel port (127.0.0.1, any free port) with its own data folder and the given settings.
+/// With <c>Engine:Kind=fake</c> (the default here) the engine's job and sampling interfaces are the test fakes of
+/// <see cref="Fakes"/> (the production assembly knows nothing of them) and the models folder gets placeholder files;
+/// with <c>torch</c> the real engine runs. Settings go in through UseSetting so Program sees them before Build().
 /// </summary>
 public sealed class NadaAppFactory : WebApplicationFactory<Program>
 {
@@ -38,7 +44,9 @@ public sealed class NadaAppFactory : WebApplicationFactory<Program>
             ["Jobs:GpuCount"] = "1",
             ["Jobs:CancellationCheckSeconds"] = "0.5",
             ["Jobs:ShutdownTimeoutSeconds"] = "5",
-            ["Limits:MaxQueuedPerUser"] = "20",
+            ["Quotas:Roles:User:MaxQueued"] = "20",
+            ["Jobs:HeartbeatSeconds"] = "0.5",
+            ["Jobs:SweepSeconds"] = "0.5",
             ["Limits:SubmissionsPerMinute"] = "100",
             ["Admin:Email"] = AdminEmail,
             ["Admin:Password"] = AdminPassword,
@@ -46,6 +54,7 @@ public sealed class NadaAppFactory : WebApplicationFactory<Program>
             ["Logging:LogLevel:Nada"] = "Information",
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string>()) _settings[k] = v;
+        if (UsesFakeEngine) SeedFakeModels(Path.Combine(DataDir, "models"));
         UseKestrel(0);
         StartServer();
         var addresses = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
@@ -64,6 +73,25 @@ public sealed class NadaAppFactory : WebApplicationFactory<Program>
         File.Copy(Nada.Core.Tests.ParityFiles.File("stylegan2_rosinality.pt"), Path.Combine(data, "models", "generators", "tiny-stylegan2.pt"));
         File.Copy(Nada.Core.Tests.ParityFiles.File("clip_openai_tiny_vit.pt"), Path.Combine(data, "models", "clip", "tiny-clip-vit.pt"));
         return new NadaAppFactory(data, new Dictionary<string, string> { ["Engine:Kind"] = "torch" });
+    }
+
+    /// <summary>True when the test fakes stand in for the engine.</summary>
+    public bool UsesFakeEngine => !_settings.TryGetValue("Engine:Kind", out var kind) || kind == "fake";
+
+    /// <summary>The fake engine needs model files to choose from, not real weights: small placeholders when none exist.</summary>
+    public static void SeedFakeModels(string modelsDir)
+    {
+        foreach (var (sub, names) in new[]
+                 {
+                     ("generators", new[] { "fake-ffhq-256.pkl", "fake-afhqdog-256.pkl" }),
+                     ("clip", new[] { "fake-clip-vit-b32.pt", "fake-clip-vit-b16.pt" }),
+                 })
+        {
+            var dir = Path.Combine(modelsDir, sub);
+            Directory.CreateDirectory(dir);
+            if (Directory.EnumerateFiles(dir).Any()) continue;
+            foreach (var n in names) File.WriteAllText(Path.Combine(dir, n), "placeholder for the fake engine\n");
+        }
     }
 
     /// <summary>The data folder of this app (kept for a restart on the same data).</summary>
@@ -105,5 +133,15 @@ public sealed class NadaAppFactory : WebApplicationFactory<Program>
     {
         foreach (var (k, v) in _settings) builder.UseSetting(k, v);
         builder.UseEnvironment("Development");
+        if (!UsesFakeEngine) return;
+        builder.ConfigureTestServices(services =>
+        {
+            services.AddOptions<FakeEngineOptions>().BindConfiguration("Engine");
+            services.AddSingleton<FakeAdaptationEngine>();
+            services.Replace(ServiceDescriptor.Singleton<IAdaptationEngine>(sp => sp.GetRequiredService<FakeAdaptationEngine>()));
+            services.Replace(ServiceDescriptor.Singleton<IEditEngine, FakeEditEngine>());
+            services.Replace(ServiceDescriptor.Singleton<IDomainSampler, FakeDomainSampler>());
+            services.Replace(ServiceDescriptor.Singleton<ILatentRenderer, FakeLatentRenderer>());
+        });
     }
 }

@@ -15,11 +15,11 @@ public sealed class AbuseTests(AppFixture fixture)
 
     public static TheoryData<string, string, int, string, string> BadForms => new()
     {
-        { "photo", "", 10, "TargetText", "Describe the target domain" },
-        { "", "sketch", 10, "SourceText", "Describe the source domain" },
+        { "photo", "", 10, "TargetText", "The target text is empty" },
+        { "", "sketch", 10, "SourceText", "The source text is empty" },
         { "photo", new string('x', 201), 10, "TargetText", "201 characters; at most 200" },
         { new string('y', 500), "sketch", 10, "SourceText", "500 characters; at most 200" },
-        { "Photo", " photo ", 10, "TargetText", "must differ from the source" },
+        { "Photo", " photo ", 10, "TargetText", "are the same to CLIP" },
         { "photo", "sketch", 0, "Iterations", "between 1 and 2000" },
         { "photo", "sketch", 99999, "Iterations", "between 1 and 2000" },
     };
@@ -51,11 +51,22 @@ public sealed class AbuseTests(AppFixture fixture)
     {
         using var user = await _app.NewUserAsync("options");
         await AssertFieldError(await user.PostJobAsync(ApiClient.Job() with { Options = new AdaptationOptions { BatchSize = 64 } }),
-            "Options", "Batch size 64 is too large for the shared GPU; at most 8");
+            "Options.BatchSize", "Batch size 64 is too large for the shared GPU; at most 8");
         await AssertFieldError(await user.PostJobAsync(ApiClient.Job() with { Options = new AdaptationOptions { LambdaDirection = 0 } }),
-            "Options", "All loss weights are zero");
+            "Options.LambdaDirection", "All loss weights are zero");
         await AssertFieldError(await user.PostJobAsync(ApiClient.Job() with { Options = new AdaptationOptions { Mixing = 2 } }),
-            "Options", "Mixing probability must be in [0, 1]");
+            "Options.Mixing", "Mixing probability must be between 0 and 1");
+        // Numbers the engine cannot use: infinity (1e39 parses as one), unknown enum values.
+        var body = "{\"generator\":\"fake-ffhq-256.pkl\",\"clipModels\":[\"fake-clip-vit-b32.pt\"],\"sourceText\":\"photo\",\"targetText\":\"sketch\",\"iterations\":10," +
+                   "\"options\":{\"learningRate\":1e39,\"lambdaGlobal\":1e39,\"phase\":99,\"trainNoise\":42}}";
+        var r = await user.Http.PostAsync("/api/jobs", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+        await AssertFieldError(r, "Options.LearningRate", "Learning rate must be above 0");
+        r = await user.Http.PostAsync("/api/jobs", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+        await AssertFieldError(r, "Options.Phase", "Unknown phase 99");
+        r = await user.Http.PostAsync("/api/jobs", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+        await AssertFieldError(r, "Options.TrainNoise", "Unknown training noise 42");
+        r = await user.Http.PostAsync("/api/jobs", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+        await AssertFieldError(r, "Options.LambdaGlobal", "Loss weights must be between 0 and");
     }
 
     [Fact]

@@ -168,7 +168,7 @@ public sealed class FlowTests(AppFixture fixture)
         var id = await user.SubmitAsync(ApiClient.Job(iterations: 3, target: "", images: [new StyleImageDto("style.jpg", Convert.ToBase64String(jpeg))]));
         var done = await user.WaitForStatusAsync(id, JobStatus.Succeeded);
         Assert.NotNull(done.DomainId);
-        var stored = Directory.GetFiles(Path.Combine(_app.DataDir, "uploads", id.ToString("N")));
+        var stored = Directory.GetFiles(Path.Combine(_app.DataDir, "runs", id.ToString("N"), "inputs"));
         var file = Assert.Single(stored);
         Assert.EndsWith(".png", file);
         Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47 }, File.ReadAllBytes(file)[..4]);

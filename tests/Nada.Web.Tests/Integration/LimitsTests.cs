@@ -11,7 +11,7 @@ public sealed class LimitsTests : IDisposable
 {
     private readonly NadaAppFactory _app = new(settings: new Dictionary<string, string>
     {
-        ["Limits:MaxQueuedPerUser"] = "2",
+        ["Quotas:Roles:User:MaxQueued"] = "2",
         ["Limits:SubmissionsPerMinute"] = "3",
         ["Engine:FakeStepMilliseconds"] = "200",
         ["Limits:SamplesPerMinute"] = "3",

@@ -9,6 +9,7 @@ using Nada.Core.Tests;
 using Nada.Web.Api;
 using Nada.Web.Data;
 using Nada.Web.Edits;
+using Nada.Web.Jobs.Kinds;
 using Nada.Web.Progress;
 using Nada.Web.Tests.Infrastructure;
 
@@ -81,7 +82,7 @@ public sealed class TorchEditFlowTests(TorchEditApp fixture) : IClassFixture<Tor
         var status = await alice.GetJobAsync(jobId);
         Assert.True(done.Status == JobStatus.Succeeded, $"edit ended {done.Status}: {status?.Error}");
         Assert.Equal(Enumerable.Range(1, 6), status!.Losses.Select(l => l.Step).Order());
-        Assert.All(status.Losses, l => Assert.InRange(l.Losses[EditProgressReporter.ClipScore], -1.0, 1.0));
+        Assert.All(status.Losses, l => Assert.InRange(l.Losses[Nada.Core.Editing.EditProgress.ClipScoreName], -1.0, 1.0));
         var previewSteps = previews.Select(p => p.Step).Concat(joined.Previews.Select(p => p.Step)).ToHashSet();
         Assert.True(previewSteps.Count >= 2, $"images streamed at steps {string.Join(",", previewSteps)}");
         var png = await alice.Http.GetByteArrayAsync(previews.Select(p => p.Url).Concat(status.Previews.Select(p => p.Url)).First());
@@ -197,8 +198,8 @@ public sealed class TorchEditFlowTests(TorchEditApp fixture) : IClassFixture<Tor
         Assert.True(done.Status == JobStatus.Succeeded, $"{done.Status}: {done.Error}");
         Assert.Equal(7, done.TotalSteps);
         Assert.Equal(Enumerable.Range(1, 7), done.Losses.Select(l => l.Step));
-        Assert.All(done.Losses.Take(4), l => Assert.DoesNotContain(EditProgressReporter.ClipScore, l.Losses.Keys));   // inversion
-        Assert.All(done.Losses.Skip(4), l => Assert.Contains(EditProgressReporter.ClipScore, l.Losses.Keys));         // edit
+        Assert.All(done.Losses.Take(4), l => Assert.DoesNotContain(Nada.Core.Editing.EditProgress.ClipScoreName, l.Losses.Keys));   // inversion
+        Assert.All(done.Losses.Skip(4), l => Assert.Contains(Nada.Core.Editing.EditProgress.ClipScoreName, l.Losses.Keys));         // edit
         var edit = await alice.Http.GetFromJsonAsync<EditSummaryDto>($"/api/edits/{jobId}", ApiClient.Json);
         Assert.Equal(["image", "latent", "start", "strip"], edit!.Files.Keys.Order());
     }
@@ -217,7 +218,7 @@ public sealed class TorchEditFlowTests(TorchEditApp fixture) : IClassFixture<Tor
         SubmitEditDto Invert(byte[] bytes, string name = "me.png") =>
             new("photo-invert", EditInput.ModelChoice(TorchEditApp.Generator), Photo: new StyleImageDto(name, Convert.ToBase64String(bytes)), Steps: 5);
 
-        Assert.Contains("Describe the image you want", await Refused(TorchEditApp.SeedEdit(5, text: "  "), "Text"));
+        Assert.Contains("describe the image you want", await Refused(TorchEditApp.SeedEdit(5, text: "  "), "Text"));
         Assert.Contains("is not an image", await Refused(Invert("hello, not a picture"u8.ToArray(), "notes.png"), "Photo"));
         Assert.Contains("'empty.png' is empty", await Refused(Invert([], "empty.png"), "Photo"));
         byte[] corrupt = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];

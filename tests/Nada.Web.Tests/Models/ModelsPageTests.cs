@@ -49,7 +49,7 @@ public sealed class ModelsPageTests : IAsyncLifetime
         _ctx.Services.AddSingleton(_notifier);
         _ctx.Services.AddSingleton<IBackgroundJobClient>(_jobs);
         _ctx.Services.AddSingleton<ModelAdminService>();
-        _ctx.Services.AddSingleton(new ModelUploadService(paths, Microsoft.Extensions.Options.Options.Create(new ModelsOptions()), NullLogger<ModelUploadService>.Instance));
+        _ctx.Services.AddSingleton(new ModelUploadService(paths, new Nada.Core.Service.Torch.TorchModelImporter(new Nada.Core.Scheduling.GpuBroker(["cpu"])), Microsoft.Extensions.Options.Options.Create(new ModelsOptions()), NullLogger<ModelUploadService>.Instance));
         _ctx.Render<MudPopoverProvider>();
         return Task.CompletedTask;
     }

@@ -1,6 +1,6 @@
 using SkiaSharp;
 
-namespace Nada.Web.Engine.Fake;
+namespace Nada.Web.Tests.Fakes;
 
 /// <summary>Deterministic placeholder pictures for the fake engine: simple "faces" whose colour shifts with training.</summary>
 public static class FakeImages

@@ -1,0 +1,25 @@
+using System.Text.Json;
+using Nada.Core.Service;
+
+namespace Nada.Web.Tests.Fakes;
+
+/// <summary>Samples the fake engine's placeholder generators: one deterministic face per seed.</summary>
+public sealed class FakeDomainSampler : IDomainSampler
+{
+    public Task<IReadOnlyList<byte[]>> SamplePngAsync(string generatorFile, IReadOnlyList<int> seeds, float truncationPsi, CancellationToken ct = default)
+    {
+        FakeGenerator? generator;
+        try
+        {
+            generator = JsonSerializer.Deserialize<FakeGenerator>(File.ReadAllText(generatorFile));
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"'{Path.GetFileName(generatorFile)}' is not a fake generator file.", e);
+        }
+        if (generator is null) throw new InvalidDataException($"'{Path.GetFileName(generatorFile)}' is empty.");
+        // Truncation pulls samples toward the average: here, toward a mid shift.
+        var shift = 0.5f + (0.5f * Math.Clamp(truncationPsi, 0f, 1f));
+        return Task.FromResult<IReadOnlyList<byte[]>>(seeds.Select(s => FakeImages.SamplePng(s, generator.TargetHue, shift)).ToList());
+    }
+}
