@@ -54,8 +54,15 @@ public static class FairShareQueue
         var usage = new Dictionary<string, double>();
         double Usage(string u) => usage.TryGetValue(u, out var v) ? v : usage[u] = share(u).RecentGpuSeconds;
         var runningByUser = running.GroupBy(r => r.OwnerId).ToDictionary(g => g.Key, g => g.Count());
-        // Each slot: when it frees and whose job holds it until then.
-        var slotList = running.Select(r => (FreeAt: now.AddSeconds(Math.Max(0, r.TotalSteps - r.StepsDone) * secondsPerStep(r.Kind)), Owner: (string?)r.OwnerId)).ToList();
+        // Each slot: when it frees and whose job holds it until then. A running job's remaining time counts for its owner
+        // already: when it ends (the first moment the dispatcher chooses again) its owner will have used it.
+        var slotList = new List<(DateTimeOffset FreeAt, string? Owner)>();
+        foreach (var r in running)
+        {
+            double remaining = Math.Max(0, r.TotalSteps - r.StepsDone) * secondsPerStep(r.Kind);
+            usage[r.OwnerId] = Usage(r.OwnerId) + remaining;
+            slotList.Add((now.AddSeconds(remaining), r.OwnerId));
+        }
         while (slotList.Count < Math.Max(1, slots)) slotList.Add((now, null));
 
         var pending = queued.ToList();

@@ -27,6 +27,9 @@ public sealed class ApiClient : IDisposable
     }
 
     public Uri BaseAddress { get; }
+
+    /// <summary>The email this client signed in with, once it has.</summary>
+    public string? Email { get; private set; }
     public CookieContainer Cookies { get; }
     public HttpClient Http { get; }
 
@@ -41,6 +44,7 @@ public sealed class ApiClient : IDisposable
     {
         var r = await Http.PostAsJsonAsync("/api/auth/login", new { email, password });
         Assert.True(r.IsSuccessStatusCode, $"login: {r.StatusCode} {await r.Content.ReadAsStringAsync()}");
+        Email = email;
     }
 
     /// <summary>A valid submission with the fake catalog's models.</summary>
