@@ -36,7 +36,7 @@ internal static class BombFolder
         _ when name.StartsWith("bmp", StringComparison.Ordinal) => ".bmp",
         _ when name.StartsWith("jpeg", StringComparison.Ordinal) => ".jpg",
         _ when name.StartsWith("webp", StringComparison.Ordinal) => ".webp",
-        _ when name.Contains("pickle") || name.StartsWith("nvidia") || name.StartsWith("numpy") => ".pkl",
+        _ when name.StartsWith("pickle") || name.StartsWith("nvidia") || name.StartsWith("numpy") || name.StartsWith("tf") => ".pkl",
         _ => ".pt",
     };
 }

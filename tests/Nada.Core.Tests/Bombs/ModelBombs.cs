@@ -26,6 +26,18 @@ internal static class ModelBombs
         ["pickle-list-append"] = "8 MiB pickle that appends 4 million empty lists to one list",
         ["safetensors-overlap"] = "64 MiB safetensors whose 16 tensors all claim the same 64 MiB byte range",
         ["torchscript-code"] = "TorchScript archive with 10 code/*.py entries of 60 MB of deflated zeros each",
+        ["nvidia-module-dag"] = "NVIDIA-style pickle whose G_ema module tree has 22 levels that each name the next module twice (4 million paths)",
+        ["nvidia-cycle"] = "NVIDIA-style pickle whose G_ema module lists itself among its sub-modules",
+        ["tf-cycle"] = "TF-style pickle whose Gs network lists itself among its components",
+    };
+
+    /// <summary>What a refusal says for bombs that break no limit but are refused for what they are.</summary>
+    public static readonly IReadOnlyDictionary<string, string> NonLimitRefusals = new Dictionary<string, string>
+    {
+        ["safetensors-overlap"] = "share bytes",
+        ["nvidia-module-dag"] = "reaches more than 100000 objects",
+        ["nvidia-cycle"] = "contains itself",
+        ["tf-cycle"] = "contains itself",
     };
 
     /// <summary>Writes bomb <paramref name="name"/> to <paramref name="path"/>.</summary>
@@ -86,6 +98,21 @@ internal static class ModelBombs
                     AddBytes(zip, "archive/version", "3\n"u8.ToArray());
                 });
                 break;
+            case "nvidia-module-dag":
+                File.WriteAllBytes(path, NvidiaModuleDag(levels: 22));
+                break;
+            case "nvidia-cycle":
+                File.WriteAllBytes(path, NvidiaCycle());
+                break;
+            case "tf-cycle":
+                File.WriteAllBytes(path, new PickleBytes(2)
+                    .Global("dnnlib.tflib.network", "Network").EmptyTuple().Reduce().Op((byte)'q').Op(1)
+                    .EmptyDict()
+                    .Str("variables").EmptyList().SetItem()
+                    .Str("static_kwargs").EmptyDict().SetItem()
+                    .Str("components").EmptyDict().Str("self").Op((byte)'h').Op(1).SetItem().SetItem()
+                    .Build().Stop().ToArray());
+                break;
             default:
                 throw new ArgumentException($"no model bomb '{name}'", nameof(name));
         }
@@ -97,6 +124,54 @@ internal static class ModelBombs
             .Str("a").TorchTensor("FloatStorage", "0", 1, 0, [16384, 12288], [0, 0], legacy).SetItem()
             .Str("b").TorchTensor("FloatStorage", "0", 1, 0, [16384, 12288], [0, 0], legacy).SetItem()
             .Stop().ToArray();
+
+    /// <summary>
+    /// NVIDIA's <c>_reconstruct_persistent_obj({"type": "class", "class_name": ..., "state": {_parameters, _buffers,
+    /// _modules}})</c>, with <paramref name="modules"/> writing the items of <c>_modules</c> (key, value pairs).
+    /// </summary>
+    private static PickleBytes Module(PickleBytes p, string className, Action<PickleBytes> modules)
+    {
+        p.Global("torch_utils.persistence", "_reconstruct_persistent_obj").Mark().EmptyDict()
+            .Str("type").Str("class").SetItem()
+            .Str("class_name").Str(className).SetItem()
+            .Str("state").EmptyDict()
+            .Str("_parameters").EmptyDict().SetItem()
+            .Str("_buffers").EmptyDict().SetItem()
+            .Str("_modules").EmptyDict().Mark();
+        modules(p);
+        return p.SetItems().SetItem().SetItem().Tuple().Reduce();
+    }
+
+    private static byte[] NvidiaModuleDag(int levels)
+    {
+        // Bottom-up: module k (memo k) has sub-modules "a" and "b", both module k+1.
+        var p = new PickleBytes(2);
+        Module(p, "Leaf", _ => { }).Op((byte)'q').Op((byte)levels).Op((byte)'0');
+        for (int k = levels - 1; k >= 0; k--)
+        {
+            int next = k + 1;
+            Module(p, "Block", m => m.Str("a").Op((byte)'h').Op((byte)next).Str("b").Op((byte)'h').Op((byte)next))
+                .Op((byte)'q').Op((byte)k).Op((byte)'0');
+        }
+        return p.EmptyDict().Str("G_ema").Op((byte)'h').Op(0).SetItem().Stop().ToArray();
+    }
+
+    private static byte[] NvidiaCycle()
+    {
+        // G_ema's _modules dict is memoised (1) while it is built, G_ema itself (2) after; then _modules["self"] = G_ema.
+        var p = new PickleBytes(2).EmptyDict().Str("G_ema")
+            .Global("torch_utils.persistence", "_reconstruct_persistent_obj").Mark().EmptyDict()
+            .Str("type").Str("class").SetItem()
+            .Str("class_name").Str("Generator").SetItem()
+            .Str("state").EmptyDict()
+            .Str("_parameters").EmptyDict().SetItem()
+            .Str("_buffers").EmptyDict().SetItem()
+            .Str("_modules").EmptyDict().Op((byte)'q').Op(1).SetItem()
+            .SetItem().Tuple().Reduce().Op((byte)'q').Op(2)
+            .SetItem()
+            .Op((byte)'h').Op(1).Str("self").Op((byte)'h').Op(2).SetItem().Op((byte)'0');
+        return p.Stop().ToArray();
+    }
 
     private static void WriteTensorZip(string path, int count, long numel, bool deflatedZeros)
     {
