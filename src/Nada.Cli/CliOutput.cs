@@ -30,7 +30,7 @@ public sealed class CliOutput(TextWriter output, TextWriter error)
 
     private static bool IsUserError(Exception e) => e is CheckpointException or FormatException or FileNotFoundException
         or DirectoryNotFoundException or InvalidDataException or ArgumentException or UnauthorizedAccessException or IOException
-        or Nada.Core.Adaptation.AdaptationFailedException;
+        or Nada.Core.Adaptation.AdaptationFailedException or Nada.Core.Clip.ClipFormatException;
 
     private static string OneLine(string s) => s.Replace("\r", " ").Replace("\n", " ").Trim();
 }

@@ -2,7 +2,9 @@ using System.CommandLine;
 using Nada.Cli;
 using Nada.Cli.Commands;
 
-return CliApp.Run(args, Console.Out, Console.Error);
+int exitCode = CliApp.Run(args, Console.Out, Console.Error);
+PeakMemory.ReportIfAsked(Console.Error);
+return exitCode;
 
 namespace Nada.Cli
 {

@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Text;
 using Nada.Core.Checkpoints.Pickle;
 using Nada.Core.Checkpoints.Torch;
@@ -11,6 +10,8 @@ namespace Nada.Core.Checkpoints;
 /// stylegan2-ada / stylegan3 pickles, TF-era StyleGAN2 pickles), or safetensors. Pickles are read by a
 /// restricted unpickler that constructs only allowed torch / numpy / container globals and keeps NVIDIA,
 /// TF and TorchScript objects as <see cref="PickledObject"/> records; no checkpoint code is ever executed.
+/// Every size the file claims is checked against the file and against <see cref="ReadLimits"/> before anything of
+/// that size is allocated (see <see cref="ReadBudget"/>), so a file built to exhaust memory is refused in little memory.
 /// </summary>
 public static class CheckpointReader
 {
@@ -27,12 +28,14 @@ public static class CheckpointReader
     /// A safetensors file gives a dict of its tensors (metadata: <see cref="SafeTensorsFile.Load"/>).
     /// The caller owns the returned tensors.
     /// </summary>
-    /// <exception cref="CheckpointException">The file is missing, empty, truncated, of an unknown format, or
-    /// asks for a Python global that is not allowed.</exception>
-    public static object? Read(string path)
+    /// <param name="path">The file.</param>
+    /// <param name="limits">What reading it may cost; <see cref="ReadLimits.Default"/> when null.</param>
+    /// <exception cref="CheckpointException">The file is missing, empty, truncated, of an unknown format, asks for a
+    /// Python global that is not allowed, or claims more memory than <paramref name="limits"/> allow.</exception>
+    public static object? Read(string path, ReadLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        return Guarded(path, "The file may be corrupt; if it loads in PyTorch, report it", context =>
+        return Guarded(path, limits, "The file may be corrupt; if it loads in PyTorch, report it", context =>
         {
             using var stream = OpenChecked(path);
             var head = ReadHead(stream, 512);
@@ -42,14 +45,14 @@ public static class CheckpointReader
             switch (kind)
             {
                 case Format.Zip:
-                    using (var zip = OpenZip(stream, context))
+                    using (var zip = GuardedZip.Open(stream, context))
                     {
                         graph = TorchZipFile.Open(zip, context).ReadPickle();
                         return GraphFinisher.Finish(graph, context);
                     }
                 case Format.SafeTensors:
                     stream.Dispose();
-                    return SafeTensorsFile.Load(path).Tensors.ToDictionary(kv => kv.Key, kv => (object?)kv.Value);
+                    return SafeTensorsFile.Load(path, limits).Tensors.ToDictionary(kv => kv.Key, kv => (object?)kv.Value);
                 case Format.LegacyTorch:
                     graph = LegacyTorchFile.Read(ReadAll(stream, context), context);
                     return GraphFinisher.Finish(graph, context);
@@ -61,12 +64,13 @@ public static class CheckpointReader
     }
 
     /// <summary>
-    /// Runs a read with a fresh <see cref="PickleContext"/>: unexpected errors become one <see cref="CheckpointException"/>
-    /// naming the file (with <paramref name="hint"/>), and the reader's intermediate tensors are always freed.
+    /// Runs a read with a fresh <see cref="PickleContext"/> and read budget: unexpected errors become one
+    /// <see cref="CheckpointException"/> naming the file (with <paramref name="hint"/>), and the reader's intermediate
+    /// tensors are always freed.
     /// </summary>
-    internal static T Guarded<T>(string path, string hint, Func<PickleContext, T> read)
+    internal static T Guarded<T>(string path, ReadLimits? limits, string hint, Func<PickleContext, T> read)
     {
-        var context = new PickleContext(path);
+        var context = new PickleContext(path, ReadBudget.ForFile(path, limits));
         try
         {
             return read(context);
@@ -165,26 +169,17 @@ public static class CheckpointReader
         return head;
     }
 
+    /// <summary>The whole file (a plain pickle or legacy torch.save is parsed in memory), at most <see cref="ReadLimits.MaxPickleBytes"/>.</summary>
     private static byte[] ReadAll(FileStream stream, PickleContext context)
     {
-        if (stream.Length > Array.MaxLength)
+        long limit = Math.Min(context.Limits.MaxPickleBytes, Array.MaxLength);
+        if (stream.Length > limit)
         {
-            throw context.Fail("plain pickles larger than 2 GB are not supported");
+            throw context.Fail($"the pickle is {ReadBudget.Size(stream.Length)}, more than a pickle read whole may be ({ReadBudget.Size(limit)}; ReadLimits.MaxPickleBytes)",
+                "Save it as a torch.save zip archive or safetensors instead");
         }
         var data = new byte[stream.Length];
         stream.ReadExactly(data);
         return data;
-    }
-
-    internal static ZipArchive OpenZip(Stream stream, PickleContext context)
-    {
-        try
-        {
-            return new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
-        }
-        catch (InvalidDataException e)
-        {
-            throw context.Fail($"the zip archive is truncated or corrupt ({e.Message})", "Download or copy the file again", e);
-        }
     }
 }

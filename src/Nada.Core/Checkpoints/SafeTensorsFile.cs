@@ -17,50 +17,32 @@ namespace Nada.Core.Checkpoints;
 /// <c>__metadata__</c>, does not check offsets against the file, and does not write atomically.</remarks>
 public static class SafeTensorsFile
 {
-    private const long MaxHeaderBytes = 100L * 1024 * 1024;
+    /// <summary>The largest header length that still marks a file as safetensors (the format's own limit); reading it is then bounded by <see cref="ReadLimits.MaxHeaderBytes"/>.</summary>
+    private const long DetectableHeaderBytes = 100L * 1024 * 1024;
 
     /// <summary>Reads every tensor (contiguous CPU, original dtype) and the metadata map of <paramref name="path"/>.</summary>
-    /// <exception cref="CheckpointException">Missing, empty, truncated or malformed file.</exception>
-    public static (Dictionary<string, Tensor> Tensors, Dictionary<string, string> Metadata) Load(string path)
+    /// <param name="path">The file.</param>
+    /// <param name="limits">What reading it may cost; <see cref="ReadLimits.Default"/> when null.</param>
+    /// <exception cref="CheckpointException">Missing, empty, truncated or malformed file; tensors whose byte ranges
+    /// overlap or leave the file; more than <paramref name="limits"/> allow. Every entry of the header is checked
+    /// before the first tensor is allocated.</exception>
+    public static (Dictionary<string, Tensor> Tensors, Dictionary<string, string> Metadata) Load(string path, ReadLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         var tensors = new Dictionary<string, Tensor>();
         try
         {
             using var stream = CheckpointReader.OpenChecked(path);
-            var header = ReadHeader(path, stream, out long dataStart);
-            long dataLength = stream.Length - dataStart;
+            var budget = new ReadBudget(path, limits ?? ReadLimits.Default, stream.Length);
+            var header = ReadHeader(path, stream, budget.Limits, out long dataStart);
             var metadata = new Dictionary<string, string>();
-            foreach (var property in header.EnumerateObject())
+            var entries = ReadEntries(path, header, stream.Length - dataStart, budget, metadata);
+            foreach (var entry in entries)
             {
-                if (property.Name == "__metadata__")
-                {
-                    ReadMetadata(path, property.Value, metadata);
-                    continue;
-                }
-                if (tensors.ContainsKey(property.Name))
-                {
-                    throw Malformed(path, $"tensor '{property.Name}' appears twice in the header");
-                }
-                var (dtype, shape, begin, end) = ReadEntry(path, property);
-                long expected = checked(shape.Aggregate(1L, (a, b) => checked(a * b)) * TorchDtypes.ElementSize(dtype));
-                if (end - begin != expected)
-                {
-                    throw Malformed(path, $"tensor '{property.Name}' has {end - begin} bytes for shape [{string.Join(",", shape)}] {dtype}");
-                }
-                if (end > dataLength)
-                {
-                    throw new CheckpointException(path, $"tensor '{property.Name}' lies beyond the end of the file (truncated)",
-                        "Download or copy the file again");
-                }
-                if (expected > Array.MaxLength)
-                {
-                    throw Malformed(path, $"tensor '{property.Name}' is larger than 2 GB, which this reader does not support");
-                }
-                var tensor = empty(shape, dtype: dtype);
-                tensors[property.Name] = tensor;
-                stream.Position = dataStart + begin;
-                if (expected > 0)
+                var tensor = empty(entry.Shape, dtype: entry.Dtype);
+                tensors[entry.Name] = tensor;
+                stream.Position = dataStart + entry.Begin;
+                if (entry.End > entry.Begin)
                 {
                     stream.ReadExactly(tensor.bytes);
                 }
@@ -80,6 +62,72 @@ public static class SafeTensorsFile
             throw new CheckpointException(path, $"cannot read safetensors ({e.GetType().Name}: {e.Message})",
                 "The file may be truncated or corrupt", e);
         }
+    }
+
+    private sealed record Entry(string Name, ScalarType Dtype, long[] Shape, long Begin, long End);
+
+    /// <summary>
+    /// The header's tensors in header order, each checked before any is allocated: known dtype, byte count matching its
+    /// shape, inside the file, no name twice, no byte shared with another tensor (the safetensors format lays tensors
+    /// end to end, so real files never overlap; overlapping ranges would let a small file stand for many copies of its
+    /// data), and each tensor, their number and their total within the budget.
+    /// </summary>
+    private static List<Entry> ReadEntries(string path, JsonElement header, long dataLength, ReadBudget budget, Dictionary<string, string> metadata)
+    {
+        var entries = new List<Entry>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var property in header.EnumerateObject())
+        {
+            if (property.Name == "__metadata__")
+            {
+                ReadMetadata(path, property.Value, metadata);
+                continue;
+            }
+            if (!names.Add(property.Name))
+            {
+                throw Malformed(path, $"tensor '{property.Name}' appears twice in the header");
+            }
+            var (dtype, shape, begin, end) = ReadEntry(path, property);
+            long expected;
+            try
+            {
+                expected = checked(shape.Aggregate(1L, (a, b) => checked(a * b)) * TorchDtypes.ElementSize(dtype));
+            }
+            catch (OverflowException)
+            {
+                throw Malformed(path, $"tensor '{property.Name}' has a shape [{string.Join(",", shape)}] whose size overflows");
+            }
+            if (end - begin != expected)
+            {
+                throw Malformed(path, $"tensor '{property.Name}' has {end - begin} bytes for shape [{string.Join(",", shape)}] {dtype}");
+            }
+            if (end > dataLength)
+            {
+                throw new CheckpointException(path, $"tensor '{property.Name}' lies beyond the end of the file (truncated)",
+                    "Download or copy the file again");
+            }
+            entries.Add(new Entry(property.Name, dtype, shape, begin, end));
+        }
+        var byOffset = entries.Where(e => e.End > e.Begin).OrderBy(e => e.Begin).ThenBy(e => e.End);
+        Entry? previous = null;
+        foreach (var entry in byOffset)
+        {
+            if (previous is not null && entry.Begin < previous.End)
+            {
+                throw Malformed(path, $"tensors '{previous.Name}' and '{entry.Name}' share bytes {entry.Begin}..{Math.Min(previous.End, entry.End)} of the data; a safetensors file lays tensors end to end");
+            }
+            previous = entry;
+        }
+        foreach (var entry in entries)
+        {
+            long bytes = entry.End - entry.Begin;
+            budget.ChargeTensor(bytes, $"tensor '{entry.Name}'");
+            if (bytes > Array.MaxLength)
+            {
+                throw Malformed(path, $"tensor '{entry.Name}' is larger than 2 GB, which this reader does not support");
+            }
+        }
+        return entries;
     }
 
     /// <summary>
@@ -159,10 +207,10 @@ public static class SafeTensorsFile
             return false;
         }
         ulong n = BinaryPrimitives.ReadUInt64LittleEndian(head);
-        return n >= 2 && n <= (ulong)Math.Min(fileLength - 8, MaxHeaderBytes) && head[8] == (byte)'{';
+        return n >= 2 && n <= (ulong)Math.Min(fileLength - 8, DetectableHeaderBytes) && head[8] == (byte)'{';
     }
 
-    private static JsonElement ReadHeader(string path, FileStream stream, out long dataStart)
+    private static JsonElement ReadHeader(string path, FileStream stream, ReadLimits limits, out long dataStart)
     {
         if (stream.Length < 8)
         {
@@ -171,9 +219,10 @@ public static class SafeTensorsFile
         Span<byte> lengthBytes = stackalloc byte[8];
         stream.ReadExactly(lengthBytes);
         ulong n = BinaryPrimitives.ReadUInt64LittleEndian(lengthBytes);
-        if (n > MaxHeaderBytes)
+        if (n > (ulong)limits.MaxHeaderBytes)
         {
-            throw Malformed(path, $"header length {n} is implausible");
+            throw new CheckpointException(path, $"the safetensors header claims {n} bytes, more than a header may have ({ReadBudget.Size(limits.MaxHeaderBytes)}; ReadLimits.MaxHeaderBytes)",
+                ReadBudget.OverLimitAdvice);
         }
         if ((long)n > stream.Length - 8)
         {

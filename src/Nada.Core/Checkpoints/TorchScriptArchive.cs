@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Text;
 using System.Text.RegularExpressions;
 using Nada.Core.Checkpoints.Pickle;
@@ -19,11 +18,14 @@ public static partial class TorchScriptArchive
     /// The archive's parameters and buffers under dotted state-dict names (e.g. <c>visual.conv1.weight</c>),
     /// as contiguous CPU tensors of their stored dtype, in state-dict order. The caller owns the tensors.
     /// </summary>
-    /// <exception cref="CheckpointException">Not a TorchScript archive, truncated, or a refused global.</exception>
-    public static Dictionary<string, Tensor> LoadParameters(string path)
+    /// <param name="path">The archive.</param>
+    /// <param name="limits">What reading it may cost; <see cref="ReadLimits.Default"/> when null.</param>
+    /// <exception cref="CheckpointException">Not a TorchScript archive, truncated, a refused global, or more than
+    /// <paramref name="limits"/> allow.</exception>
+    public static Dictionary<string, Tensor> LoadParameters(string path, ReadLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        return CheckpointReader.Guarded(path, "The file may be corrupt", context =>
+        return CheckpointReader.Guarded(path, limits, "The file may be corrupt", context =>
         {
             using var stream = CheckpointReader.OpenChecked(path);
             var head = new byte[Math.Min(4, stream.Length)];
@@ -34,9 +36,9 @@ public static partial class TorchScriptArchive
                 throw new CheckpointException(path, "not a TorchScript archive (not a zip file)",
                     "Use the .pt file published with the model, or read it with CheckpointReader.Read");
             }
-            using var zip = CheckpointReader.OpenZip(stream, context);
+            using var zip = GuardedZip.Open(stream, context);
             var archive = TorchZipFile.Open(zip, context);
-            var declarations = ReadDeclarations(zip, archive.Root);
+            var declarations = ReadDeclarations(zip, archive.Root, context);
             if (declarations.Count == 0)
             {
                 throw new CheckpointException(path, "not a TorchScript archive (no code/ folder); it is a torch.save checkpoint",
@@ -90,24 +92,45 @@ public static partial class TorchScriptArchive
         }
     }
 
-    /// <summary>Class name -> declared parameter and buffer names, read as text from code/**/*.py.</summary>
-    private static Dictionary<string, Declaration> ReadDeclarations(ZipArchive zip, string root)
+    /// <summary>
+    /// True when <paramref name="path"/> is a zip archive with TorchScript's <c>constants.pkl</c> or <c>code/</c>
+    /// entries (its directory checked as every archive's is; nothing is decompressed).
+    /// </summary>
+    /// <exception cref="CheckpointException">The file is missing, or a zip archive that is corrupt or lists too many entries.</exception>
+    public static bool IsArchive(string path, ReadLimits? limits = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return CheckpointReader.Guarded(path, limits, "The file may be corrupt", context =>
+        {
+            using var stream = CheckpointReader.OpenChecked(path);
+            var head = new byte[Math.Min(4, stream.Length)];
+            stream.ReadExactly(head);
+            stream.Position = 0;
+            if (!TorchFile.IsZip(head))
+            {
+                return false;
+            }
+            using var zip = GuardedZip.Open(stream, context);
+            return zip.Entries.Any(e => e.FullName.EndsWith("/constants.pkl", StringComparison.Ordinal)
+                                        || e.FullName.Contains("/code/", StringComparison.Ordinal));
+        });
+    }
+
+    /// <summary>Class name -> declared parameter and buffer names, read as text from code/**/*.py (each read charged to the budget).</summary>
+    private static Dictionary<string, Declaration> ReadDeclarations(GuardedZip zip, string root, PickleContext context)
     {
         var result = new Dictionary<string, Declaration>();
         var codeRoot = root + "code/";
         foreach (var entry in zip.Entries)
         {
-            if (!entry.FullName.StartsWith(codeRoot, StringComparison.Ordinal) || !entry.FullName.EndsWith(".py", StringComparison.Ordinal)
-                || entry.Length > 64 * 1024 * 1024)
+            if (!entry.FullName.StartsWith(codeRoot, StringComparison.Ordinal) || !entry.FullName.EndsWith(".py", StringComparison.Ordinal))
             {
                 continue;
             }
             var module = entry.FullName[codeRoot.Length..^3].Replace('/', '.');
-            string text;
-            using (var reader = new StreamReader(entry.Open(), Encoding.UTF8))
-            {
-                text = reader.ReadToEnd();
-            }
+            var bytes = GuardedZip.ReadAll(entry, "TorchScript code", context.Limits.MaxTensorBytes, "ReadLimits.MaxTensorBytes", context);
+            context.Charge(2L * bytes.LongLength, $"TorchScript code '{entry.FullName}' as text");
+            string text = Encoding.UTF8.GetString(bytes);
             Declaration? current = null;
             foreach (var line in text.Split('\n'))
             {

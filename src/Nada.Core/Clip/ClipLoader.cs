@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
 using Nada.Core.Checkpoints;
@@ -86,10 +85,8 @@ public static class ClipLoader
         using (var fs = File.OpenRead(path)) read = fs.Read(head, 0, head.Length);
         if (read >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4)
         {
-            using var zip = ZipFile.OpenRead(path);
-            var isScript = zip.Entries.Any(e => e.FullName.EndsWith("/constants.pkl", StringComparison.Ordinal)
-                                                || e.FullName.Contains("/code/", StringComparison.Ordinal));
-            return isScript ? ClipFileFormat.TorchScript : ClipFileFormat.TorchStateDict;
+            // The archive's directory is checked as every reader checks it (entry count, sizes, duplicate names).
+            return TorchScriptArchive.IsArchive(path) ? ClipFileFormat.TorchScript : ClipFileFormat.TorchStateDict;
         }
         if (read >= 9 && head[8] == '{' && BitConverter.ToUInt64(head, 0) < (ulong)new FileInfo(path).Length)
             return ClipFileFormat.SafeTensors;

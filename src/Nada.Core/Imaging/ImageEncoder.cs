@@ -73,10 +73,13 @@ public static class ImageEncoder
         return data.ToArray();
     }
 
-    /// <summary>Decodes a PNG to RGBA8 pixels (for tests and previews).</summary>
+    /// <summary>Decodes a PNG to RGBA8 pixels (for tests and previews); refuses images larger than <see cref="ReadLimits.MaxFullDecodePixels"/> before decoding.</summary>
     public static (byte[] Rgba, int Width, int Height) DecodePng(byte[] png)
     {
-        using var decoded = SKBitmap.Decode(png) ?? throw new InvalidDataException("Not a decodable image.");
+        using var codec = SKCodec.Create(new SKMemoryStream(png)) ?? throw new InvalidDataException("Not a decodable image.");
+        if ((long)codec.Info.Width * codec.Info.Height > ReadLimits.Default.MaxFullDecodePixels)
+            throw new InvalidDataException($"The image is {codec.Info.Width}x{codec.Info.Height} pixels, more than ReadLimits.MaxFullDecodePixels ({ReadLimits.Default.MaxFullDecodePixels}).");
+        using var decoded = SKBitmap.Decode(codec) ?? throw new InvalidDataException("Not a decodable image.");
         using var rgba = decoded.Copy(SKColorType.Rgba8888);
         var pixels = new byte[rgba.Width * rgba.Height * 4];
         Marshal.Copy(rgba.GetPixels(), pixels, 0, pixels.Length);

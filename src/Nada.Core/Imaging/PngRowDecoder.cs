@@ -15,10 +15,12 @@ internal static class PngRowDecoder
 {
     private static readonly byte[] Signature = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
 
-    /// <summary>The image averaged over factor x factor blocks (RGBA8 unpremultiplied), or null when the PNG is of a kind this decoder leaves to Skia.</summary>
-    public static SKBitmap? DecodeAveraged(string path, int factor)
+    /// <summary>True when <paramref name="png"/> (read from its current position) is a PNG this decoder streams.</summary>
+    public static bool CanStream(Stream png) => ReadHeader(png) is not null;
+
+    /// <summary>Width, height, bit depth and colour type from the signature and IHDR, or null for a PNG this decoder leaves to Skia.</summary>
+    private static (int Width, int Height, int Depth, int ColorType)? ReadHeader(Stream fs)
     {
-        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         Span<byte> sig = stackalloc byte[8];
         if (fs.Read(sig) != 8 || !sig.SequenceEqual(Signature)) return null;
         var (type, ihdr) = ReadChunkHeaderAndData(fs);
@@ -28,6 +30,15 @@ internal static class PngRowDecoder
         int channels = colorType switch { 0 => 1, 2 => 3, 3 => 1, 4 => 2, 6 => 4, _ => 0 };
         if (channels == 0 || interlace != 0 || width <= 0 || height <= 0) return null;
         if (!(depth == 8 || (depth == 16 && colorType != 3))) return null;
+        return (width, height, depth, colorType);
+    }
+
+    /// <summary>The image averaged over factor x factor blocks (RGBA8 unpremultiplied), or null when the PNG is of a kind this decoder leaves to Skia.</summary>
+    public static SKBitmap? DecodeAveraged(string path, int factor)
+    {
+        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        if (ReadHeader(fs) is not var (width, height, depth, colorType)) return null;
+        int channels = colorType switch { 0 => 1, 2 => 3, 3 => 1, 4 => 2, _ => 4 };
 
         byte[]? palette = null, paletteAlpha = null;
         while (true)
@@ -42,6 +53,8 @@ internal static class PngRowDecoder
             if (name == "IEND" || length < 0) throw new InvalidDataException("the PNG has no image data");
             if (name == "PLTE" || name == "tRNS")
             {
+                // At most 256 entries (768 and 256 bytes); a larger claim is corrupt, not something to allocate.
+                if (length > 768 || length > fs.Length - fs.Position) throw new InvalidDataException($"the PNG {name} chunk claims {length} bytes (at most 768)");
                 var data = new byte[length];
                 fs.ReadExactly(data);
                 fs.Position += 4;                                     // CRC

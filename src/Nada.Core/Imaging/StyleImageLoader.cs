@@ -12,7 +12,8 @@ public sealed record SkippedImage(string Path, string Reason);
 /// Loads example images of a target domain for image-guided adaptation: any format SkiaSharp decodes
 /// (PNG, JPEG, WebP, GIF, BMP; RGBA, grayscale and 16-bit included), EXIF orientation applied, center-cropped
 /// to a square and resized to a given size, as one tensor in [-1, 1]. Files that are not images or are
-/// corrupt are skipped and reported; huge images are decoded at a reduced scale.
+/// corrupt are skipped and reported; huge images are decoded at a reduced scale, and images whose headers claim more
+/// pixels than <see cref="ReadLimits"/> allow are refused before any pixel is decoded.
 /// </summary>
 public static class StyleImageLoader
 {
@@ -64,8 +65,11 @@ public static class StyleImageLoader
     }
 
     /// <summary>Decodes one file into CHW float RGB in [-1, 1], center-cropped and resized to size x size.</summary>
-    public static float[] DecodeToRgb(string path, int size)
+    /// <exception cref="InvalidDataException">Not an image, corrupt, or claiming more pixels than <paramref name="limits"/>
+    /// (default <see cref="ReadLimits.Default"/>) allow; the message gives the reason, callers add the file name.</exception>
+    public static float[] DecodeToRgb(string path, int size, ReadLimits? limits = null)
     {
+        limits ??= ReadLimits.Default;
         using var stream = File.OpenRead(path);
         if (stream.Length == 0)
             throw new InvalidDataException("the file is empty");
@@ -73,6 +77,8 @@ public static class StyleImageLoader
         var info = codec.Info;
         if (info.Width <= 0 || info.Height <= 0)
             throw new InvalidDataException("the image has no pixels");
+        using (var header = File.OpenRead(path))
+            ImageSizeCheck.Check(codec, header, limits);
         float scale = 1f;
         long pixels = (long)info.Width * info.Height;
         if (pixels > MaxDecodePixels)
@@ -90,6 +96,8 @@ public static class StyleImageLoader
                 return CropResize(orientedAveraged, size);
             }
         }
+        if ((long)dims.Width * dims.Height > limits.MaxFullDecodePixels)
+            throw new InvalidDataException($"it is {info.Width}x{info.Height} pixels and cannot be decoded downscaled (ReadLimits.MaxFullDecodePixels = {limits.MaxFullDecodePixels})");
         var decodeInfo = new SKImageInfo(dims.Width, dims.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         using var decoded = new SKBitmap(decodeInfo);
         var result = codec.GetPixels(decodeInfo, decoded.GetPixels());

@@ -43,7 +43,7 @@ public static class GeneratorLoader
         finally
         {
             // The generator holds copies; the file's tensors are ours to free.
-            foreach (var t in Checkpoints.StateDict.Flatten(graph).Values) t.Dispose();
+            foreach (var t in Checkpoints.StateDict.DistinctTensors(graph)) t.Dispose();
         }
     }
 

@@ -5,6 +5,7 @@ namespace Nada.Core.Checkpoints.GeneratorLoading;
 /// <summary>
 /// Flattens a pickled <c>torch.nn.Module</c> (an NVIDIA persistent record's state: <c>_parameters</c>,
 /// <c>_buffers</c>, <c>_modules</c> and plain attributes) into dotted tensor names and per-module attributes.
+/// A module that contains itself, or a tree whose shared sub-modules multiply past <see cref="GraphWalk.MaxVisits"/>, is refused.
 /// </summary>
 internal sealed class ModuleGraph
 {
@@ -20,7 +21,7 @@ internal sealed class ModuleGraph
     public static ModuleGraph From(string path, object? module, string what)
     {
         var g = new ModuleGraph();
-        g.Walk(path, module, "", what);
+        g.Walk(path, module, "", what, new GraphWalk(path, what), 0);
         return g;
     }
 
@@ -28,10 +29,11 @@ internal sealed class ModuleGraph
     public object? Attr(string module, string name) =>
         Attributes.TryGetValue(module, out var a) && a.TryGetValue(name, out var v) ? v : null;
 
-    private void Walk(string path, object? module, string prefix, string what)
+    private void Walk(string path, object? module, string prefix, string what, GraphWalk walk, int depth)
     {
         var state = StateOf(module)
             ?? throw new CheckpointException(path, $"{what}{(prefix.Length > 0 ? "." + prefix.TrimEnd('.') : "")} is not a pickled torch module (found {module?.GetType().Name ?? "None"})");
+        walk.Enter(module!, depth, what + "." + prefix.TrimEnd('.'));
         string modPath = prefix.TrimEnd('.');
         Attributes[modPath] = state;
         foreach (var key in new[] { "_parameters", "_buffers" })
@@ -53,9 +55,10 @@ internal sealed class ModuleGraph
             {
                 if (child is null) continue;
                 children.Add(name);
-                Walk(path, child, prefix + name + ".", what);
+                Walk(path, child, prefix + name + ".", what, walk, depth + 1);
             }
         }
+        walk.Leave(module!);
     }
 
     private static IReadOnlyDictionary<string, object?>? StateOf(object? module) => module switch

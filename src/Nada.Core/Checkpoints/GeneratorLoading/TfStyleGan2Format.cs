@@ -44,7 +44,7 @@ public static class TfStyleGan2Format
             throw new CheckpointException(path, $"is a conditional generator (label_size = {ls}), which is not supported");
 
         var vars = new Dictionary<string, Tensor>();
-        Collect(path, gs, "", vars);
+        Collect(path, gs, "", vars, new GraphWalk(path, "the TF network Gs"), 0);
         var config = InferConfig(path, vars, kwargs);
         var g = new StyleGan2Generator(config);
         var ignored = vars.Keys.Where(k => k == "lod" || k.EndsWith("/lod", StringComparison.Ordinal)).ToList();
@@ -56,8 +56,9 @@ public static class TfStyleGan2Format
     }
 
     /// <summary>Own variables plus components' variables, prefixed with the component name and '/'.</summary>
-    private static void Collect(string path, PickledObject net, string prefix, Dictionary<string, Tensor> vars)
+    private static void Collect(string path, PickledObject net, string prefix, Dictionary<string, Tensor> vars, GraphWalk walk, int depth)
     {
+        walk.Enter(net, depth, prefix.Length == 0 ? "Gs" : prefix.TrimEnd('/'));
         if (net.State.GetValueOrDefault("variables") is System.Collections.IEnumerable list)
         {
             foreach (var item in list)
@@ -77,9 +78,10 @@ public static class TfStyleGan2Format
         {
             foreach (var (name, comp) in comps)
             {
-                if (comp is PickledObject p) Collect(path, p, prefix + name + "/", vars);
+                if (comp is PickledObject p) Collect(path, p, prefix + name + "/", vars, walk, depth + 1);
             }
         }
+        walk.Leave(net);
     }
 
     /// <summary>The mapping table from rosinality names to TF variable names.</summary>

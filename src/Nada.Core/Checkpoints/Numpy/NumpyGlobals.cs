@@ -116,14 +116,15 @@ internal sealed class NumpyArray : IPyStateful
             throw context.Fail("numpy array without data (its BUILD is missing)");
         }
         var type = _dtype.ToScalarType(context);
-        var raw = _raw;
+        long count = _shape.Aggregate(1L, (a, b) => a * b);                // SetState checked it against the bytes
+        string what = $"numpy array [{string.Join(",", _shape)}] {_dtype.Name}";
+        // Many arrays may share one bytes object of the pickle: each copy is charged before it is made.
+        context.ChargeTensor(_raw.LongLength, what);
+        using var flat = TorchDtypes.FromBytes(_raw, type, count);
         if (_dtype.BigEndian)
         {
-            raw = raw.ToArray();
-            TorchDtypes.SwapBytes(raw, TorchDtypes.ElementSize(type));
+            TorchDtypes.SwapBytes(flat.bytes, TorchDtypes.ElementSize(type));
         }
-        long count = _shape.Aggregate(1L, (a, b) => a * b);
-        using var flat = TorchDtypes.FromBytes(raw, type, count);
         if (!_fortran || _shape.Length < 2)
         {
             _tensor = flat.reshape(_shape);
@@ -131,6 +132,7 @@ internal sealed class NumpyArray : IPyStateful
         else
         {
             // Column-major: the bytes are the transpose laid out row-major.
+            context.Charge(_raw.LongLength, what + " (column-major, reordered)");
             using var reversed = flat.reshape(_shape.Reverse().ToArray());
             using var permuted = reversed.permute(Enumerable.Range(0, _shape.Length).Reverse().Select(i => (long)i).ToArray());
             _tensor = permuted.contiguous();

@@ -11,6 +11,10 @@ namespace Nada.Core.Checkpoints.Pickle;
 /// Every GLOBAL / STACK_GLOBAL / INST name goes through the allow-list before anything is pushed, so a
 /// refused name stops the load before any object is constructed from it; extension codes (EXT1/2/4) and
 /// out-of-band buffers are refused. No reflection, no type lookup by name, no code execution.
+/// Memory is bounded by the file's <see cref="ReadBudget"/>: every value the machine makes is charged (an estimate of
+/// its size: a reference, its box or object header, its characters, bytes or slots) before it goes on the stack, the
+/// stack and memo are capped (<see cref="ReadLimits.MaxPickleStack"/>, <see cref="ReadLimits.MaxPickleMemo"/>), and
+/// opcodes that announce a length (BINBYTES8, BINUNICODE8, LONG4, FRAME ...) are checked against the bytes left.
 /// </summary>
 /// <remarks>
 /// Razorvine.Pickle is not used as the engine: its unknown-global fallback builds a generic ClassDict,
@@ -23,7 +27,14 @@ internal sealed class PickleMachine
     /// <summary>The highest pickle protocol this reader understands (Python 3.8+ writes 5 at most).</summary>
     public const int HighestProtocol = 5;
 
-    private const int MaxMemoEntries = 50_000_000;
+    /// <summary>Longest integer accepted (LONG1/LONG4 bytes; Python itself refuses to print longer ones).</summary>
+    private const int MaxIntegerBytes = 1024;
+    private const int MaxIntegerDigits = 4300;
+
+    /// <summary>Charged for every value pushed: a stack or container slot plus a small object (a boxed number, an array header).</summary>
+    private const long ValueCost = 32;
+    private const long SlotCost = 16;
+    private const long MemoEntryCost = 48;
 
     private readonly byte[] _data;
     private readonly PickleContext _context;
@@ -75,10 +86,11 @@ internal sealed class PickleMachine
                         }
                         break;
                     }
-                case 0x95: // FRAME
-                    ReadSpan(8);
+                case 0x95: // FRAME: a length hint only; nothing is allocated for it
+                    ReadLength8("FRAME");
                     break;
                 case (byte)'(': // MARK
+                    CheckStackRoom();
                     _marks.Add(_stack.Count);
                     break;
                 case (byte)'0': // POP
@@ -95,7 +107,7 @@ internal sealed class PickleMachine
                     PopMark();
                     break;
                 case (byte)'2': // DUP
-                    Push(Peek());
+                    PushExisting(Peek());
                     break;
 
                 // ---- constants
@@ -108,7 +120,7 @@ internal sealed class PickleMachine
                 case (byte)'M': Push((long)BinaryPrimitives.ReadUInt16LittleEndian(ReadSpan(2))); break;
                 case (byte)'L': Push(ParseLongLine(ReadLine())); break;
                 case 0x8a: Push(DecodeLong(ReadSpan(ReadByte()))); break;
-                case 0x8b: Push(DecodeLong(ReadSpan(ReadLength4()))); break;
+                case 0x8b: Push(DecodeLong(ReadSpan(ReadIntegerLength()))); break;
                 case (byte)'F':
                     {
                         var text = ReadLine().Trim();
@@ -123,16 +135,16 @@ internal sealed class PickleMachine
 
                 // ---- strings and bytes
                 case (byte)'S': Push(DecodeQuotedString(ReadLine())); break;
-                case (byte)'T': Push(Encoding.Latin1.GetString(ReadSpan(ReadLength4()))); break;
+                case (byte)'T': Push(Encoding.Latin1.GetString(ReadSpan(ReadLength4("BINSTRING")))); break;
                 case (byte)'U': Push(Encoding.Latin1.GetString(ReadSpan(ReadByte()))); break;
                 case (byte)'V': Push(DecodeRawUnicodeEscape(ReadLine())); break;
-                case (byte)'X': Push(Utf8(ReadSpan(ReadLength4()))); break;
+                case (byte)'X': Push(Utf8(ReadSpan(ReadLength4("BINUNICODE")))); break;
                 case 0x8c: Push(Utf8(ReadSpan(ReadByte()))); break;
-                case 0x8d: Push(Utf8(ReadSpan(ReadLength8()))); break;
-                case (byte)'B': Push(ReadSpan(ReadLength4()).ToArray()); break;
+                case 0x8d: Push(Utf8(ReadSpan(ReadLength8("BINUNICODE8")))); break;
+                case (byte)'B': Push(ReadSpan(ReadLength4("BINBYTES")).ToArray()); break;
                 case (byte)'C': Push(ReadSpan(ReadByte()).ToArray()); break;
-                case 0x8e: Push(ReadSpan(ReadLength8()).ToArray()); break;
-                case 0x96: Push(ReadSpan(ReadLength8()).ToArray()); break; // BYTEARRAY8
+                case 0x8e: Push(ReadSpan(ReadLength8("BINBYTES8")).ToArray()); break;
+                case 0x96: Push(ReadSpan(ReadLength8("BYTEARRAY8")).ToArray()); break;
                 case 0x97: // NEXT_BUFFER
                     throw Fail("the pickle uses out-of-band buffers (protocol 5 NEXT_BUFFER), which a file cannot carry");
                 case 0x98: // READONLY_BUFFER
@@ -146,7 +158,7 @@ internal sealed class PickleMachine
                 case 0x87: { var c = Pop(); var b = Pop(); var a = Pop(); Push(new[] { a, b, c }); break; }
                 case (byte)']': Push(new List<object?>()); break;
                 case (byte)'l': Push(PopToMark()); break;
-                case (byte)'a': { var v = Pop(); TargetList().Add(v); break; }
+                case (byte)'a': { var v = Pop(); TargetList().Add(v); break; } // the value was charged when pushed
                 case (byte)'e': { var items = PopToMark(); TargetList().AddRange(items); break; }
                 case (byte)'}': Push(new Dictionary<string, object?>()); break;
                 case (byte)'d':
@@ -284,7 +296,48 @@ internal sealed class PickleMachine
 
     // ------------------------------------------------------------------ stack helpers
 
-    private void Push(object? value) => _stack.Add(value);
+    /// <summary>Pushes a value the machine has just made, charging the budget for it first.</summary>
+    private void Push(object? value)
+    {
+        CheckStackRoom();
+        _context.Charge(Cost(value), "a pickle value");
+        _stack.Add(value);
+    }
+
+    /// <summary>Pushes another reference to a value already made (DUP, memo reads): only its slot is charged.</summary>
+    private void PushExisting(object? value)
+    {
+        CheckStackRoom();
+        _context.Charge(SlotCost, "a pickle value");
+        _stack.Add(value);
+    }
+
+    private void CheckStackRoom()
+    {
+        int limit = _context.Limits.MaxPickleStack;
+        if (_stack.Count + _marks.Count >= limit)
+        {
+            throw Fail($"the pickle holds more than {limit} values and marks on its stack at once (ReadLimits.MaxPickleStack)",
+                ReadBudget.OverLimitAdvice);
+        }
+    }
+
+    /// <summary>
+    /// About what a new value occupies: a slot and a small object, plus its characters, bytes or element slots.
+    /// Containers made by copying (OrderedDict(d), set(list), bytearray(b)) are charged for every element.
+    /// </summary>
+    private static long Cost(object? value) => ValueCost + value switch
+    {
+        string text => 2L * text.Length,
+        byte[] bytes => bytes.LongLength,
+        object?[] tuple => 8L * tuple.Length,
+        List<object?> list => 32 + 8L * list.Count,
+        Dictionary<string, object?> dict => 48 + MemoEntryCost * dict.Count,
+        HashSet<object> set => 48 + 32L * set.Count,
+        PickledObject record => 48 + MemoEntryCost * record.State.Count,
+        BigInteger big => big.GetByteCount(),
+        _ => 0,
+    };
 
     private object? Pop()
     {
@@ -367,10 +420,12 @@ internal sealed class PickleMachine
 
     private void MemoPut(long index)
     {
-        if (_memo.Count >= MaxMemoEntries)
+        int limit = _context.Limits.MaxPickleMemo;
+        if (_memo.Count >= limit && !_memo.ContainsKey(index))
         {
-            throw Fail("malformed pickle: memo too large");
+            throw Fail($"the pickle memoises more than {limit} values (ReadLimits.MaxPickleMemo)", ReadBudget.OverLimitAdvice);
         }
+        _context.Charge(MemoEntryCost, "a pickle memo entry");
         _memo[index] = Peek();
     }
 
@@ -380,7 +435,7 @@ internal sealed class PickleMachine
         {
             throw Fail($"malformed pickle: memo entry {index} read before it was written");
         }
-        Push(value);
+        PushExisting(value);
     }
 
     private PyCallable AsCallable(object? value, string opcode) =>
@@ -402,6 +457,7 @@ internal sealed class PickleMachine
                 {
                     if (part is Dictionary<string, object?> dict)
                     {
+                        _context.Charge(MemoEntryCost * dict.Count, "a pickled object's attributes");
                         foreach (var (k, v) in dict)
                         {
                             attributes[k] = v;
@@ -447,25 +503,41 @@ internal sealed class PickleMachine
         return span;
     }
 
-    private int ReadLength4()
+    /// <summary>A 4-byte length announced by <paramref name="opcode"/>, refused when more than the bytes left.</summary>
+    private int ReadLength4(string opcode)
     {
         long n = BinaryPrimitives.ReadUInt32LittleEndian(ReadSpan(4));
         if (n > _data.Length - _pos)
         {
-            throw Truncated();
+            throw LengthBeyondData(opcode, (ulong)n);
         }
         return (int)n;
     }
 
-    private long ReadLength8()
+    /// <summary>An 8-byte length announced by <paramref name="opcode"/>, refused when more than the bytes left.</summary>
+    private long ReadLength8(string opcode)
     {
         ulong n = BinaryPrimitives.ReadUInt64LittleEndian(ReadSpan(8));
         if (n > (ulong)(_data.Length - _pos))
         {
-            throw Truncated();
+            throw LengthBeyondData(opcode, n);
         }
         return (long)n;
     }
+
+    private int ReadIntegerLength()
+    {
+        int n = ReadLength4("LONG4");
+        if (n > MaxIntegerBytes)
+        {
+            throw Fail($"LONG4 announces a {n}-byte integer; checkpoints hold none longer than {MaxIntegerBytes} bytes", "The file is corrupt or not a checkpoint");
+        }
+        return n;
+    }
+
+    private CheckpointException LengthBeyondData(string opcode, ulong claimed) =>
+        Fail($"{opcode} at byte {_pos} claims {claimed} bytes, but only {_data.Length - _pos} are left in the pickle (file truncated or corrupt)",
+            "Download or copy the file again");
 
     private string ReadLine()
     {
@@ -474,6 +546,7 @@ internal sealed class PickleMachine
         {
             throw Truncated();
         }
+        _context.Charge(ValueCost + 2L * (nl - _pos), "a pickle text line");
         var text = Encoding.UTF8.GetString(_data, _pos, nl - _pos);
         _pos = nl + 1;
         return text.EndsWith('\r') ? text[..^1] : text;
@@ -511,6 +584,10 @@ internal sealed class PickleMachine
     private object ParseLongLine(string text)
     {
         var t = text.EndsWith('L') ? text[..^1] : text;
+        if (t.Length > MaxIntegerDigits)
+        {
+            throw Fail($"an integer of {t.Length} digits; checkpoints hold none longer than {MaxIntegerDigits}", "The file is corrupt or not a checkpoint");
+        }
         if (long.TryParse(t, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l)) return l;
         if (BigInteger.TryParse(t, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var b)) return b;
         throw Fail($"malformed integer '{Clip(text)}'");

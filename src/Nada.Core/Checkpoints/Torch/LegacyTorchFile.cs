@@ -7,7 +7,9 @@ namespace Nada.Core.Checkpoints.Torch;
 /// <summary>
 /// The pre-1.6 torch.save format (still what <c>torch.storage._load_from_bytes</c> holds): consecutive pickles
 /// of a magic number, protocol version 1001, system info, the object, and the list of storage keys; then each
-/// storage as an int64 element count followed by its raw bytes.
+/// storage as an int64 element count followed by its raw bytes. The whole file is in memory (it was read whole, or it
+/// is a bytes object of a pickle); every storage's element count is checked against the bytes that follow it, and
+/// storages are copied straight into their tensors.
 /// </summary>
 internal static class LegacyTorchFile
 {
@@ -41,11 +43,16 @@ internal static class LegacyTorchFile
 
         var keys = PickleMachine.Load(data, pos, plain, out pos) as List<object?>
                    ?? throw context.Fail("legacy torch.save file has no storage key list");
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var k in keys)
         {
             if (k is not string key || !storages.TryGetValue(key, out var storage) || storage.Base is not null)
             {
                 throw context.Fail($"legacy torch.save storage key {PyRepr.Describe(k)} does not match the pickle");
+            }
+            if (!seen.Add(key))
+            {
+                throw context.Fail($"legacy torch.save lists storage '{key}' twice", "The file is corrupt");
             }
             if (data.Length - pos < 8)
             {
@@ -64,14 +71,13 @@ internal static class LegacyTorchFile
             }
             int start = pos;
             int length = (int)(numel * size);
-            storage.SetLoader(() =>
+            storage.SetSource(destination =>
             {
-                var bytes = data.AsSpan(start, length).ToArray();
+                data.AsSpan(start, destination.Length).CopyTo(destination);
                 if (!littleEndian)
                 {
-                    TorchDtypes.SwapBytes(bytes, size);
+                    TorchDtypes.SwapBytes(destination, size);
                 }
-                return bytes;
             });
             pos += length;
         }
@@ -87,7 +93,7 @@ internal static class LegacyTorchFile
         }
         if (!storages.TryGetValue(key, out var root))
         {
-            root = new TorchStorage(key, type.DType, numel);
+            root = new TorchStorage(key, type.DType, numel) { Source = context.Part };
             storages[key] = root;
         }
         if (t[5] is null)
@@ -95,7 +101,7 @@ internal static class LegacyTorchFile
             return root;
         }
         if (t[5] is not object?[] { Length: 3 } view || view[0] is not string viewKey || view[1] is not long offset
-            || view[2] is not long viewSize || offset < 0 || viewSize < 0 || offset + viewSize > root.Numel)
+            || view[2] is not long viewSize || offset < 0 || viewSize < 0 || offset > root.Numel || viewSize > root.Numel - offset)
         {
             throw context.Fail("malformed storage view in legacy torch.save");
         }

@@ -5,7 +5,8 @@ namespace Nada.Core.Checkpoints.Torch;
 
 /// <summary>
 /// A tensor rebuilt from (storage, offset, size, stride) while unpickling; made into a TorchSharp tensor
-/// once the whole pickle has been read (legacy files place their storage bytes after the pickle).
+/// once the whole pickle has been read (legacy files place their storage bytes after the pickle). The view must lie
+/// inside its storage; a view that is not contiguous is copied, and the copy is charged to the read budget first.
 /// </summary>
 internal sealed class PendingTensor
 {
@@ -44,6 +45,20 @@ internal sealed class PendingTensor
         Stride = stride;
     }
 
+    /// <summary>The bytes of this tensor made contiguous, or a refusal when the element count overflows.</summary>
+    private long ContiguousBytes(PickleContext load)
+    {
+        try
+        {
+            long numel = Size.Aggregate(1L, (a, b) => checked(a * b));
+            return checked(numel * TorchDtypes.ElementSize(Storage.DType));
+        }
+        catch (OverflowException)
+        {
+            throw load.Fail($"tensor on storage '{Storage.Key}' claims a shape [{string.Join(", ", Size)}] whose size overflows", "The file is corrupt");
+        }
+    }
+
     public TorchStorage Storage { get; }
     public long Offset { get; }
     public long[] Size { get; }
@@ -60,12 +75,21 @@ internal sealed class PendingTensor
         var view = storage.as_strided(Size, Stride, Offset);
         if (view.is_contiguous())
         {
+            load.ChargeTensor(0, $"a tensor on {Storage.Description}");
             _tensor = view;
         }
         else
         {
-            _tensor = view.contiguous();
-            view.Dispose();
+            // A copy: a stride-0 view of one element may stand for billions, so the copy is charged before it is made.
+            try
+            {
+                load.ChargeTensor(ContiguousBytes(load), $"contiguous copy of a [{string.Join(", ", Size)}] view of {Storage.Description}");
+                _tensor = view.contiguous();
+            }
+            finally
+            {
+                view.Dispose();
+            }
         }
         return _tensor;
     }

@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using Nada.Core.Checkpoints.Pickle;
 
 namespace Nada.Core.Checkpoints.Torch;
@@ -14,17 +13,10 @@ internal static class TorchFile
     {
         if (IsZip(bytes))
         {
-            ZipArchive zip;
-            try
-            {
-                zip = new ZipArchive(new MemoryStream(bytes, writable: false), ZipArchiveMode.Read);
-            }
-            catch (InvalidDataException e)
-            {
-                throw parent.Fail($"nested torch.save archive is corrupt ({e.Message})", null, e);
-            }
+            var nested = parent.Nested(parent.Part is null ? "nested torch.save" : parent.Part + " > nested torch.save", null);
             // Left open: its storages are read when the graph is finished; it is only memory.
-            return TorchZipFile.Open(zip, parent.Nested(parent.Part is null ? "nested torch.save" : parent.Part + " > nested torch.save", null)).ReadPickle();
+            var zip = GuardedZip.Open(new MemoryStream(bytes, writable: false), nested);
+            return TorchZipFile.Open(zip, nested).ReadPickle();
         }
         if (LegacyTorchFile.HasMagic(bytes))
         {

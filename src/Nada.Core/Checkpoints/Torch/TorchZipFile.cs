@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Text;
 using Nada.Core.Checkpoints.Pickle;
 
@@ -7,15 +6,19 @@ namespace Nada.Core.Checkpoints.Torch;
 /// <summary>
 /// A PyTorch zip archive (torch.save since 1.6, and TorchScript): <c>&lt;root&gt;/data.pkl</c> plus raw storages
 /// under <c>&lt;root&gt;/data/&lt;key&gt;</c>, optional <c>byteorder</c>. Storage bytes are read once each, when a
-/// tensor first needs them, so the archive must stay open until the graph is finished.
+/// tensor first needs them, straight into the tensor, so the archive must stay open until the graph is finished.
+/// A storage's claimed size (element count x element size) is checked against its entry and the limits while the
+/// pickle is read, before any storage is.
 /// </summary>
 internal sealed class TorchZipFile
 {
-    private readonly ZipArchive _zip;
+    private const long MaxByteorderBytes = 64;
+
+    private readonly GuardedZip _zip;
     private readonly PickleContext _parent;
     private readonly bool _bigEndian;
 
-    private TorchZipFile(ZipArchive zip, PickleContext parent, string root)
+    private TorchZipFile(GuardedZip zip, PickleContext parent, string root)
     {
         _zip = zip;
         _parent = parent;
@@ -23,7 +26,7 @@ internal sealed class TorchZipFile
         var byteorder = zip.GetEntry(root + "byteorder");
         if (byteorder is not null)
         {
-            var text = Encoding.ASCII.GetString(ReadEntry(byteorder)).Trim();
+            var text = Encoding.ASCII.GetString(GuardedZip.ReadAll(byteorder, "byteorder entry", MaxByteorderBytes, "the byteorder entry's size", parent)).Trim();
             _bigEndian = text switch
             {
                 "little" => false,
@@ -37,7 +40,7 @@ internal sealed class TorchZipFile
     public string Root { get; }
 
     /// <summary>Opens <paramref name="zip"/> as a torch archive, or fails naming the file.</summary>
-    public static TorchZipFile Open(ZipArchive zip, PickleContext parent)
+    public static TorchZipFile Open(GuardedZip zip, PickleContext parent)
     {
         var dataPkl = zip.Entries.FirstOrDefault(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal)
                                                       && e.FullName.IndexOf('/') == e.FullName.Length - "/data.pkl".Length)
@@ -61,7 +64,7 @@ internal sealed class TorchZipFile
         var storages = new Dictionary<string, TorchStorage>();
         var part = _parent.Part is null ? entry.FullName : $"{_parent.Part} > {entry.FullName}";
         var context = _parent.Nested(part, (c, pid) => LoadStorage(c, pid, storageFolder, storages));
-        var bytes = ReadEntry(entry);
+        var bytes = GuardedZip.ReadAll(entry, "pickle", _parent.Limits.MaxPickleBytes, "ReadLimits.MaxPickleBytes", _parent);
         return PickleMachine.Load(bytes, context);
     }
 
@@ -83,15 +86,25 @@ internal sealed class TorchZipFile
         var name = $"{Root}{folder}/{key}";
         var entry = _zip.GetEntry(name)
                     ?? throw context.Fail($"storage entry '{name}' is missing from the archive", "The file is truncated or corrupt");
-        var storage = new TorchStorage(key, type.DType, numel);
-        storage.SetLoader(() =>
+        long bytes = TorchStorage.ByteCount(context, key, numel, type.DType);
+        if (bytes > context.Limits.MaxTensorBytes)
         {
-            var data = ReadEntry(entry);
+            throw context.Fail($"storage '{key}' claims {ReadBudget.Size(bytes)}, more than one tensor may have (ReadLimits.MaxTensorBytes = {ReadBudget.Size(context.Limits.MaxTensorBytes)})",
+                ReadBudget.OverLimitAdvice);
+        }
+        if (entry.Length < bytes)
+        {
+            throw context.Fail($"storage '{key}' holds {ReadBudget.Size(entry.Length)} but needs {ReadBudget.Size(bytes)} for {numel} elements",
+                "The file is truncated or corrupt; download it again");
+        }
+        var storage = new TorchStorage(key, type.DType, numel) { Source = _parent.Part is null ? name : $"{_parent.Part} > {name}" };
+        storage.SetSource(destination =>
+        {
+            GuardedZip.ReadInto(entry, destination, context);
             if (_bigEndian)
             {
-                TorchDtypes.SwapBytes(data, TorchDtypes.ElementSize(type.DType));
+                TorchDtypes.SwapBytes(destination, TorchDtypes.ElementSize(type.DType));
             }
-            return data;
         });
         storages[key] = storage;
         return storage;
@@ -99,23 +112,4 @@ internal sealed class TorchZipFile
 
     private static bool IsSafeKey(string key) =>
         key.Length is > 0 and <= 128 && key.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.') && key != "." && key != "..";
-
-    private byte[] ReadEntry(ZipArchiveEntry entry)
-    {
-        if (entry.Length > Array.MaxLength)
-        {
-            throw _parent.Fail($"entry '{entry.FullName}' is larger than 2 GB, which this reader does not support");
-        }
-        var buffer = new byte[entry.Length];
-        try
-        {
-            using var stream = entry.Open();
-            stream.ReadExactly(buffer);
-        }
-        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or IOException)
-        {
-            throw _parent.Fail($"entry '{entry.FullName}' cannot be read ({e.Message})", "The file is truncated or corrupt; download it again", e);
-        }
-        return buffer;
-    }
 }
