@@ -69,14 +69,57 @@ public static class FilteredLRelu
     /// transposed convolution (no zero-filled image; one axis at a time for separable filters), the gain rides on the
     /// up-sampling filter (the leaky ReLU is positively homogeneous), the activation and clamp run in place when no
     /// gradient is recorded, and down-sampling is a strided convolution that computes only the kept pixels.
-    /// Intermediates are freed as soon as the next one exists (autograd keeps what backward needs by itself).
-    /// Arguments as <see cref="Reference"/>.
+    /// Intermediates are freed as soon as the next one exists (autograd keeps what backward needs by itself), and
+    /// without autograd the channels run in blocks of at most <paramref name="blockBytes"/> at the activation's rate,
+    /// each written straight into the output.
     /// </summary>
+    /// <param name="x">Input [N, C, H, W].</param>
+    /// <param name="fu">Up-sampling filter ([taps], [fh, fw] or null = identity).</param>
+    /// <param name="fd">Down-sampling filter ([taps], [fh, fw] or null = identity).</param>
+    /// <param name="b">Bias [C] or null.</param>
+    /// <param name="up">Up-sampling factor (1 = none).</param>
+    /// <param name="down">Down-sampling factor (1 = none).</param>
+    /// <param name="padding">Padding of the up-sampled image (negative crops).</param>
+    /// <param name="gain">Multiplies the activation's input (sqrt 2 for StyleGAN3's layers, 1 for ToRGB).</param>
+    /// <param name="slope">Slope of the negative side (0.2; 1 = linear).</param>
+    /// <param name="clamp">Clamps the activation's output to [-clamp, clamp]; null = none.</param>
+    /// <param name="flipFilter">False (default): convolution; true: correlation.</param>
+    /// <param name="blockBytes">Size bound of one channel block's activation-rate image (no autograd only).</param>
     public static Tensor Forward(Tensor x, Tensor? fu, Tensor? fd, Tensor? b, int up = 1, int down = 1, Padding2d padding = default,
-        float? gain = null, float slope = 0.2f, float? clamp = null, bool flipFilter = false)
+        float? gain = null, float slope = 0.2f, float? clamp = null, bool flipFilter = false, long blockBytes = DefaultBlockBytes)
     {
         Check(x, b, up, down, gain, slope, clamp);
         var (outH, outW) = OutputSize(x.shape[2], x.shape[3], fu, fd, up, down, padding);
+        bool recording = is_grad_enabled() && (x.requires_grad || (b?.requires_grad ?? false));
+        long n = x.shape[0], c = x.shape[1];
+        long upH = x.shape[2] * up + padding.Y0 + padding.Y1, upW = x.shape[3] * up + padding.X0 + padding.X1;
+        long perChannel = n * upH * upW * x.element_size();                    // bytes of one channel at the activation's rate
+        int block = (int)Math.Clamp(blockBytes / Math.Max(1, perChannel), 1, c);
+        if (recording || block >= c)
+            return ForwardWhole(x, fu, fd, b, up, down, padding, gain, slope, clamp, flipFilter, outH, outW);
+
+        // Without autograd, channel blocks bound the intermediates (the transposed convolutions need a scratch buffer
+        // as large as their output): each block's result goes straight into the output.
+        var output = empty(new[] { n, c, outH, outW }, x.dtype, x.device);
+        for (long c0 = 0; c0 < c; c0 += block)
+        {
+            using var scope = NewDisposeScope();
+            long cs = Math.Min(block, c - c0);
+            var y = ForwardWhole(x.narrow(1, c0, cs), fu, fd, b?.narrow(0, c0, cs), up, down, padding, gain, slope, clamp, flipFilter, outH, outW);
+            output.narrow(1, c0, cs).copy_(y);
+        }
+        return output;
+    }
+
+    /// <summary>
+    /// Without autograd, <see cref="Forward"/> processes channels in blocks whose activation-rate image stays under
+    /// this many bytes (at 1024 px, one channel of config T's layer L12 at twice the rate is 17 MiB).
+    /// </summary>
+    public const long DefaultBlockBytes = 128L << 20;
+
+    private static Tensor ForwardWhole(Tensor x, Tensor? fu, Tensor? fd, Tensor? b, int up, int down, Padding2d padding,
+        float? gain, float slope, float? clamp, bool flipFilter, long outH, long outW)
+    {
         float upGain = up * up * (gain ?? DefaultGain);
         using var scope = NewDisposeScope();
         var chain = new Chain(x);
@@ -141,10 +184,25 @@ public static class FilteredLRelu
             return Window(x * f[0], axis, -pad0, len + pad0 + pad1);
         var shape = axis == 3 ? new long[] { 1, 1, 1, taps } : [1, 1, taps, 1];
         var stride = axis == 3 ? new long[] { 1, up } : [up, 1];
-        var z = nn.functional.conv_transpose2d(x, f.reshape(shape).expand(c, 1, shape[2], shape[3]), strides: stride, groups: c);
-        var window = Window(z, axis, taps - 1 - pad0, len * up + pad0 + pad1 - taps + 1);
+        var weight = f.reshape(shape).expand(c, 1, shape[2], shape[3]);
+        long start = taps - 1 - pad0, length = len * up + pad0 + pad1 - taps + 1;
+        // The full result has (len - 1) * up + taps samples. When the window starts inside it and ends within `up`
+        // samples of its symmetric crop, the convolution's own padding / output_padding cut it out: the result is
+        // contiguous and nothing larger is made (StyleGAN3's paddings always allow this).
+        long outputPadding = length - ((len - 1) * up + taps - 2 * start);
+        if (start >= 0 && outputPadding >= 0 && outputPadding < up)
+        {
+            var padding = axis == 3 ? new long[] { 0, start } : [start, 0];
+            var outPad = axis == 3 ? new long[] { 0, outputPadding } : [outputPadding, 0];
+            return nn.functional.conv_transpose2d(x, weight, strides: stride, padding: padding, output_padding: outPad, groups: c);
+        }
+        var z = nn.functional.conv_transpose2d(x, weight, strides: stride, groups: c);
+        var window = Window(z, axis, start, length);
         if (!ReferenceEquals(window, z)) z.Dispose();
-        return window;
+        if (window.is_contiguous()) return window;
+        var packed = window.contiguous();   // what the next convolution would copy anyway; frees the full result now
+        window.Dispose();
+        return packed;
     }
 
     /// <summary>Filters one axis with stride <paramref name="down"/> (the filter already flipped for a convolution).</summary>

@@ -57,6 +57,9 @@ public class Sg3FilteredLReluTests
             Assert.Equal(new long[] { 2, 3, expectedSize.H, expectedSize.W }, r.shape);
             Assert.True(r.abs().max().item<float>() > 0.1f, "the case must produce a signal");
             AssertClose(r, f, name + " (no grad, in place)");
+            // Channel blocks (one channel at a time here) give the same result (up to the convolutions' rounding).
+            var blocked = FilteredLRelu.Forward(x, c.Fu, c.Fd, b, c.Up, c.Down, c.Padding, c.Gain, c.Slope, c.Clamp, c.Flip, blockBytes: 1);
+            AssertClose(r, blocked, name + " (no grad, channel blocks)");
             if (c.Clamp is float cl && cl < 1)
             {
                 // The small clamps must bite, or the case would not test them.
