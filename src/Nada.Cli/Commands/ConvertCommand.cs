@@ -3,17 +3,17 @@ using Nada.Core.Generators;
 
 namespace Nada.Cli.Commands;
 
-/// <summary><c>nada convert IN OUT</c>: any readable generator file to our format.</summary>
+/// <summary><c>nada convert IN OUT</c>: any readable generator file (StyleGAN2 or StyleGAN3) to our format.</summary>
 public static class ConvertCommand
 {
     /// <summary>Builds the command.</summary>
     public static Command Create(CliOutput io)
     {
-        var input = new Argument<string>("IN") { Description = "Generator file: rosinality .pt, NVIDIA .pkl (ada-pytorch or TF), or ours" };
+        var input = new Argument<string>("IN") { Description = "Generator file: rosinality .pt, NVIDIA .pkl (ada-pytorch, stylegan3 or TF), or ours" };
         var output = new Argument<string>("OUT") { Description = "Output path; writes OUT.safetensors and OUT.json" };
         var to = new Option<string>("--to") { Description = "Output format: nada (OUT.safetensors + OUT.json) or rosinality (OUT as a .pt for StyleGAN-NADA)", DefaultValueFactory = _ => "nada" };
         to.AcceptOnlyFromAmong("nada", "rosinality");
-        var command = new Command("convert", "Convert a StyleGAN2 generator to NadaWeb's format (safetensors + JSON config) or to a rosinality .pt")
+        var command = new Command("convert", "Convert a StyleGAN2 or StyleGAN3 generator to NadaWeb's format (safetensors + JSON config), or a StyleGAN2 one to a rosinality .pt")
         {
             input, output, to,
         };

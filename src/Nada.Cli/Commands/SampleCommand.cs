@@ -1,12 +1,16 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Nada.Core.Generators;
+using Nada.Core.Generators.StyleGan3;
 using Nada.Core.Imaging;
 using static TorchSharp.torch;
 
 namespace Nada.Cli.Commands;
 
-/// <summary><c>nada sample --generator FILE --seeds 0-15 --truncation 0.7 --out DIR [--grid] [--noise const]</c>.</summary>
+/// <summary>
+/// <c>nada sample --generator FILE --seeds 0-15 --truncation 0.7 --out DIR [--grid] [--noise const]
+/// [--translate X,Y] [--rotate DEG]</c> (the last two for StyleGAN3, as NVIDIA's gen_images.py).
+/// </summary>
 public static class SampleCommand
 {
     /// <summary>Images rendered per forward pass.</summary>
@@ -22,21 +26,47 @@ public static class SampleCommand
         var grid = new Option<bool>("--grid") { Description = "Also write grid.png with all images" };
         var noise = new Option<string>("--noise") { Description = "Noise: const (stored), random or none", DefaultValueFactory = _ => "const" };
         noise.AcceptOnlyFromAmong("const", "random", "none");
+        var translate = new Option<string?>("--translate") { Description = "StyleGAN3: shift the image by X,Y image widths (1/resolution = one pixel; +X right, +Y down)" };
+        var rotate = new Option<float>("--rotate") { Description = "StyleGAN3: rotate the image by this many degrees", DefaultValueFactory = _ => 0f };
         var command = new Command("sample", "Render images from a generator for a list of seeds")
         {
-            generator, seeds, truncation, outDir, grid, noise,
+            generator, seeds, truncation, outDir, grid, noise, translate, rotate,
         };
         command.SetAction(parse => io.Run(() => Run(io, parse.GetValue(generator)!, parse.GetValue(seeds)!,
-            parse.GetValue(truncation), parse.GetValue(outDir)!, parse.GetValue(grid), parse.GetValue(noise)!)));
+            parse.GetValue(truncation), parse.GetValue(outDir)!, parse.GetValue(grid), parse.GetValue(noise)!,
+            ParseTransform(parse.GetValue(translate), parse.GetValue(rotate)))));
         return command;
     }
 
-    private static int Run(CliOutput io, string generatorPath, string seedSpec, float psi, string outDir, bool grid, string noiseName)
+    private static InputTransform? ParseTransform(string? translate, float rotate)
+    {
+        if (translate is null && rotate == 0f) return null;
+        if (!float.IsFinite(rotate)) throw new FormatException($"--rotate must be a number of degrees, got {rotate}.");
+        double x = 0, y = 0;
+        if (translate is not null)
+        {
+            var parts = translate.Split(',');
+            if (parts.Length != 2 || !double.TryParse(parts[0], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out x)
+                || !double.TryParse(parts[1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out y)
+                || !double.IsFinite(x) || !double.IsFinite(y))
+                throw new FormatException($"--translate must be two numbers X,Y (image widths, e.g. 0.25,0), got '{translate}'.");
+        }
+        return new InputTransform(x, y, rotate);
+    }
+
+    private static int Run(CliOutput io, string generatorPath, string seedSpec, float psi, string outDir, bool grid, string noiseName,
+        InputTransform? transform)
     {
         var seedList = SeedLatents.Parse(seedSpec);
         if (!float.IsFinite(psi)) throw new FormatException($"Truncation must be a number, got {psi}.");
         var noise = noiseName switch { "random" => NoiseMode.Random, "none" => NoiseMode.None, _ => NoiseMode.Const };
         using var g = GeneratorLoader.LoadGenerator(generatorPath);
+        if (transform is not null)
+        {
+            if (g is not StyleGan3Generator sg3)
+                throw new ArgumentException($"--translate and --rotate need a StyleGAN3 generator; {generatorPath} is {g.Config.Family}.");
+            sg3.SetInputTransform(transform);
+        }
         Directory.CreateDirectory(outDir);
         io.Out.WriteLine($"generator {generatorPath}: {g.Config.ImgResolution} px; {seedList.Count} seeds, psi {psi}, noise {noiseName}");
         var all = new List<Tensor>();

@@ -29,14 +29,15 @@ public readonly record struct Padding2d(int X0, int X1, int Y0, int Y1)
 /// <item>down-sample by keeping every <c>down</c>-th pixel.</item>
 /// </list>
 /// Output size per axis: <c>(in * up + pad0 + pad1 - (taps - 1) + down - 1) / down</c>.
-/// This is the plain reference; <see cref="Upsample2d"/> and <see cref="Filter2d"/> are the usual
-/// special cases.
+/// A 1-D filter [taps] is separable (NVIDIA's convention): it runs along the width, then along the height, each
+/// pass with the square root of the gain. This is the plain reference; <see cref="Upsample2d"/> and
+/// <see cref="Filter2d"/> are the usual special cases.
 /// </summary>
 public static class UpFirDn2d
 {
     /// <summary>Reference implementation (differentiable, any dtype/device).</summary>
     /// <param name="x">Images [N, C, H, W].</param>
-    /// <param name="f">Filter [fh, fw] (from <see cref="FirFilter.Setup"/>).</param>
+    /// <param name="f">Filter [fh, fw] (from <see cref="FirFilter.Setup"/>), or [taps] for a separable one.</param>
     /// <param name="up">Up-sampling factor (1 = none).</param>
     /// <param name="down">Down-sampling factor (1 = none).</param>
     /// <param name="padding">Padding after up-sampling.</param>
@@ -46,7 +47,7 @@ public static class UpFirDn2d
         bool flipFilter = false, float gain = 1f)
     {
         if (x.dim() != 4) throw new ArgumentException($"upfirdn2d expects [N, C, H, W], got [{string.Join(", ", x.shape)}].");
-        if (f.dim() != 2) throw new ArgumentException("upfirdn2d expects a 2-D filter.");
+        if (f.dim() != 1 && f.dim() != 2) throw new ArgumentException("upfirdn2d expects a 1-D (separable) or 2-D filter.");
         if (up < 1 || down < 1) throw new ArgumentException("Up/down factors must be >= 1.");
         long n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3];
 
@@ -69,11 +70,22 @@ public static class UpFirDn2d
             x = x.narrow(3, Math.Max(-px0, 0), ww - Math.Max(-px0, 0) - Math.Max(-px1, 0));
         }
 
-        // 3. Depthwise convolution with the (flipped) filter.
-        var fk = f.to(x.dtype, x.device) * gain;
-        if (!flipFilter) fk = fk.flip(0, 1);
-        var weight = fk.unsqueeze(0).unsqueeze(0).repeat(c, 1, 1, 1); // [C, 1, fh, fw]
-        x = nn.functional.conv2d(x, weight, groups: c);
+        // 3. Depthwise convolution with the (flipped) filter; a separable one along W, then along H.
+        if (f.dim() == 1)
+        {
+            var fs = f.to(x.dtype, x.device) * MathF.Sqrt(gain);
+            if (!flipFilter) fs = fs.flip(0);
+            long taps = fs.shape[0];
+            x = nn.functional.conv2d(x, fs.reshape(1, 1, 1, taps).repeat(c, 1, 1, 1), groups: c);   // [C, 1, 1, taps]
+            x = nn.functional.conv2d(x, fs.reshape(1, 1, taps, 1).repeat(c, 1, 1, 1), groups: c);   // [C, 1, taps, 1]
+        }
+        else
+        {
+            var fk = f.to(x.dtype, x.device) * gain;
+            if (!flipFilter) fk = fk.flip(0, 1);
+            var weight = fk.unsqueeze(0).unsqueeze(0).repeat(c, 1, 1, 1); // [C, 1, fh, fw]
+            x = nn.functional.conv2d(x, weight, groups: c);
+        }
 
         // 4. Decimation.
         if (down > 1)

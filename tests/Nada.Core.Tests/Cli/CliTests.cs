@@ -110,14 +110,6 @@ public class CliTests : IDisposable
         AssertOneLineError(err, "cut.pkl");
     }
 
-    [Fact]
-    public void StyleGan3IsOneLineError()
-    {
-        var (code, _, err) = Nada("convert", Sg2TestData.File("nvlabs", "sg3t.pkl"), Tmp("x"));
-        Assert.Equal(1, code);
-        AssertOneLineError(err, "sg3t.pkl", "StyleGAN3 generators are not supported yet");
-    }
-
     [Theory]
     [InlineData("5-2")]
     [InlineData("x")]

@@ -79,17 +79,6 @@ public class GeneratorLoaderTests : IDisposable
         Assert.Contains("folder", e2.Message);
     }
 
-    [Theory]
-    [InlineData("sg3t.pkl")]
-    [InlineData("sg3r.pkl")]
-    public void StyleGan3IsRefusedByName(string file)
-    {
-        var path = Sg2TestData.File("nvlabs", file);
-        var e = Assert.Throws<CheckpointException>(() => GeneratorLoader.LoadGenerator(path));
-        Assert.Contains("StyleGAN3 generators are not supported yet", e.Message);
-        Assert.Contains(file, e.Message);
-    }
-
     [Fact]
     public void HtmlPageAndTruncatedFileAreCheckpointErrors()
     {

@@ -48,6 +48,6 @@ public class ScopeSafetyTests
         var path = Sg2TestData.File("clip_openai_tiny_vit.pt");
         var e = Assert.Throws<Core.Checkpoints.CheckpointException>(() => GeneratorLoader.LoadGenerator(path));
         Assert.Contains("clip_openai_tiny_vit.pt", e.Message);
-        Assert.Contains("no StyleGAN2 generator", e.Message);
+        Assert.Contains("no StyleGAN generator", e.Message);
     }
 }

@@ -3,10 +3,10 @@ using Nada.Core.Checkpoints.GeneratorLoading;
 namespace Nada.Core.Generators;
 
 /// <summary>
-/// Loads StyleGAN2 generators from any supported file, detected from its content (not its name), and saves
-/// them in our format. Supported: ours (<see cref="NadaFormat"/>), rosinality/StyleGAN-NADA <c>.pt</c>,
-/// NVIDIA stylegan2-ada-pytorch <c>.pkl</c>, NVIDIA TensorFlow StyleGAN2 <c>.pkl</c>. Every failure a user can
-/// cause is a <see cref="Checkpoints.CheckpointException"/> naming the file.
+/// Loads StyleGAN2 and StyleGAN3 generators from any supported file, detected from its content (not its name), and
+/// saves them in our format. Supported: ours (<see cref="NadaFormat"/>), rosinality/StyleGAN-NADA <c>.pt</c>,
+/// NVIDIA stylegan2-ada-pytorch <c>.pkl</c>, NVIDIA TensorFlow StyleGAN2 <c>.pkl</c>, NVIDIA stylegan3 <c>.pkl</c>.
+/// Every failure a user can cause is a <see cref="Checkpoints.CheckpointException"/> naming the file.
 /// </summary>
 public static class GeneratorLoader
 {
@@ -34,11 +34,12 @@ public static class GeneratorLoader
         var graph = Checkpoints.CheckpointReader.Read(path);
         try
         {
+            if (NvidiaSg3Format.Matches(graph)) return (NvidiaSg3Format.Load(path, graph), GeneratorFormat.NvidiaStyleGan3);
             if (NvidiaAdaFormat.Matches(graph)) return (NvidiaAdaFormat.Load(path, graph), GeneratorFormat.NvidiaAdaPytorch);
             if (TfStyleGan2Format.Matches(graph)) return (TfStyleGan2Format.Load(path, graph), GeneratorFormat.NvidiaTensorFlow);
             if (RosinalityFormat.Matches(graph)) return (RosinalityFormat.Load(path, graph), GeneratorFormat.Rosinality);
-            throw new Checkpoints.CheckpointException(path, $"holds no StyleGAN2 generator (top level: {Describe(graph)})",
-                "Supported: NadaWeb .safetensors, rosinality/StyleGAN-NADA .pt, NVIDIA stylegan2-ada-pytorch and TF StyleGAN2 .pkl");
+            throw new Checkpoints.CheckpointException(path, $"holds no StyleGAN generator (top level: {Describe(graph)})",
+                "Supported: NadaWeb .safetensors, rosinality/StyleGAN-NADA .pt, NVIDIA stylegan2-ada-pytorch, stylegan3 and TF StyleGAN2 .pkl");
         }
         finally
         {
@@ -53,7 +54,7 @@ public static class GeneratorLoader
     /// </summary>
     public static string Save(StyleGenerator g, string path) => g switch
     {
-        StyleGan2Generator sg2 => NadaFormat.Save(sg2, path),
+        StyleGan2Generator or StyleGan3Generator => NadaFormat.Save(g, path),
         _ => throw new NotSupportedException($"Saving {g.Config.Family} generators is not supported."),
     };
 

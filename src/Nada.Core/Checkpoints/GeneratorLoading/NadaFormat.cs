@@ -1,20 +1,26 @@
 using System.Text;
 using Nada.Core.Generators;
 using Nada.Core.Generators.StyleGan2;
+using Nada.Core.Generators.StyleGan3;
 using static TorchSharp.torch;
 
 namespace Nada.Core.Checkpoints.GeneratorLoading;
 
 /// <summary>
-/// Our generator format: <c>NAME.safetensors</c> holding every tensor of the generator's state dict under its
-/// rosinality name (plus <c>latent_avg</c>), float32, with the config JSON also in the safetensors metadata
-/// (<c>"format": "nada-stylegan2"</c>, <c>"config": {...}</c>), and a sibling <c>NAME.json</c> with the same
-/// config for people and tools. The safetensors file alone rebuilds the network.
+/// Our generator format: <c>NAME.safetensors</c> holding every tensor of the generator's state dict, float32, with
+/// the config JSON also in the safetensors metadata (<c>"format"</c>: <c>"nada-stylegan2"</c> or
+/// <c>"nada-stylegan3"</c>, <c>"config": {...}</c>), and a sibling <c>NAME.json</c> with the same config for people
+/// and tools. StyleGAN2 tensors carry rosinality names (plus <c>latent_avg</c>); StyleGAN3 tensors carry NVIDIA's
+/// names, resampling filters, <c>magnitude_ema</c> and the input transform included. The safetensors file alone
+/// rebuilds the network.
 /// </summary>
 public static class NadaFormat
 {
-    /// <summary>Value of the <c>format</c> metadata entry.</summary>
+    /// <summary>Value of the <c>format</c> metadata entry for StyleGAN2.</summary>
     public const string FormatTag = "nada-stylegan2";
+
+    /// <summary>Value of the <c>format</c> metadata entry for StyleGAN3.</summary>
+    public const string StyleGan3FormatTag = "nada-stylegan3";
 
     /// <summary>Format name used in messages.</summary>
     public const string Name = "NadaWeb generator (safetensors + JSON)";
@@ -30,9 +36,15 @@ public static class NadaFormat
         return (stem + ".safetensors", stem + ".json");
     }
 
-    /// <summary>Writes the generator; returns the weights file written.</summary>
-    public static string Save(StyleGan2Generator g, string path)
+    /// <summary>Writes the generator (StyleGAN2 or StyleGAN3); returns the weights file written.</summary>
+    public static string Save(StyleGenerator g, string path)
     {
+        string tag = g.Config.Family switch
+        {
+            GeneratorFamily.StyleGan2 => FormatTag,
+            GeneratorFamily.StyleGan3 => StyleGan3FormatTag,
+            var f => throw new NotSupportedException($"Saving {f} generators is not supported."),
+        };
         var (weights, configFile) = FilesFor(path);
         var dir = Path.GetDirectoryName(Path.GetFullPath(weights));
         if (dir is not null) Directory.CreateDirectory(dir);
@@ -41,7 +53,7 @@ public static class NadaFormat
         foreach (var (name, t) in g.state_dict())
             tensors[name] = t.detach().to(ScalarType.Float32).cpu().contiguous();
         var json = g.Config.ToJson();
-        var metadata = new Dictionary<string, string> { ["format"] = FormatTag, ["config"] = json };
+        var metadata = new Dictionary<string, string> { ["format"] = tag, ["config"] = json };
         SafeTensorsFile.Save(weights, tensors, metadata);
         File.WriteAllText(configFile, json + "\n", new UTF8Encoding(false));
         return weights;
@@ -58,12 +70,25 @@ public static class NadaFormat
         return head[8] == (byte)'{' && n > 1 && n <= (ulong)(fs.Length - 8);
     }
 
-    /// <summary>Loads a generator written by <see cref="Save"/> (or any safetensors in rosinality names).</summary>
-    public static StyleGan2Generator Load(string path)
+    /// <summary>
+    /// Loads a generator written by <see cref="Save"/> (or any safetensors in rosinality names). The family comes from
+    /// the <c>format</c> metadata entry; without one, a StyleGAN3 state dict is recognised by its tensor names.
+    /// </summary>
+    public static StyleGenerator Load(string path)
     {
         var (tensors, metadata) = SafeTensorsFile.Load(path);
         try
         {
+            var tag = metadata.GetValueOrDefault("format");
+            bool sg3 = tag switch
+            {
+                StyleGan3FormatTag => true,
+                FormatTag => false,
+                null => tensors.ContainsKey("synthesis.input.freqs"),
+                _ => throw new CheckpointException(path, $"has the format tag '{tag}', which this version does not read",
+                    $"Expected {FormatTag} or {StyleGan3FormatTag}; the file may come from a newer NadaWeb"),
+            };
+            if (sg3) return LoadStyleGan3(path, tensors, metadata);
             StyleGan2Config config;
             var sibling = FilesFor(path).Config;
             if (metadata.TryGetValue("config", out var json)) config = ParseConfig(path, json);
@@ -83,6 +108,36 @@ public static class NadaFormat
         {
             foreach (var t in tensors.Values) t.Dispose();
         }
+    }
+
+    private static StyleGan3Generator LoadStyleGan3(string path, Dictionary<string, Tensor> tensors, Dictionary<string, string> metadata)
+    {
+        var sibling = FilesFor(path).Config;
+        var (configPath, json) = metadata.TryGetValue("config", out var inner) ? (path, inner)
+            : File.Exists(sibling) ? (sibling, File.ReadAllText(sibling))
+            : throw new CheckpointException(path, "is a StyleGAN3 file without its config (no 'config' metadata, no sibling .json)",
+                "Keep the .json written beside it, or convert the original NVIDIA pickle again");
+        StyleGan3Config config;
+        try
+        {
+            config = StyleGan3Config.FromJson(json);
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidDataException or NotSupportedException)
+        {
+            throw new CheckpointException(configPath, $"has an invalid StyleGAN3 config: {e.Message}", inner: e);
+        }
+        var g = new StyleGan3Generator(config);
+        try
+        {
+            var target = g.state_dict();
+            TensorMappingFiller.Fill(path, Name, target, tensors, target.Keys.Select(k => new TensorMapping(k, k)).ToList());
+        }
+        catch
+        {
+            g.Dispose();
+            throw;
+        }
+        return g;
     }
 
     private static StyleGan2Config ParseConfig(string path, string json)

@@ -12,14 +12,14 @@ namespace Nada.Core.Checkpoints.GeneratorLoading;
 /// noise_strength becomes [1], ToRGB bias [C] becomes [1,C,1,1], w_avg becomes latent_avg; conv_clamp and the
 /// mapping's lr multiplier come from the pickled attributes. Up-sampling conv weights need no flip (both codes
 /// run conv_transpose2d on the stored weight). The mapping normalises z the same way (2nd moment, eps 1e-8).
-/// stylegan3 pickles are recognised and refused.
+/// stylegan3 pickles are read by <see cref="NvidiaSg3Format"/>.
 /// </summary>
 public static class NvidiaAdaFormat
 {
     /// <summary>Format name used in messages.</summary>
     public const string Name = "NVIDIA stylegan2-ada-pytorch pickle";
 
-    /// <summary>True when the graph is an NVIDIA network pickle (StyleGAN2 or 3).</summary>
+    /// <summary>True when the graph is an NVIDIA network pickle (StyleGAN2 or 3; <see cref="NvidiaSg3Format.Matches"/> tells them apart).</summary>
     public static bool Matches(object? graph) =>
         graph is Dictionary<string, object?> d && (d.ContainsKey("G_ema") || d.ContainsKey("G"));
 
@@ -32,8 +32,8 @@ public static class NvidiaAdaFormat
         if (!net.Children.TryGetValue("synthesis", out var blocks) || !net.Children.ContainsKey("mapping"))
             throw new CheckpointException(path, $"{key} has no mapping and synthesis networks", "Is this a StyleGAN generator pickle?");
         if (blocks.Contains("input") || blocks.Any(b => b.Length > 1 && b[0] == 'L' && char.IsDigit(b[1])))
-            throw new CheckpointException(path, "StyleGAN3 generators are not supported yet",
-                "Use a StyleGAN2 generator (stylegan2-ada-pytorch, TF StyleGAN2 or rosinality)");
+            throw new CheckpointException(path, "holds a StyleGAN3 generator, which NvidiaSg3Format reads",
+                "Load it through GeneratorLoader");
         if (ToFloat(net.Attr("", "c_dim")) is float cdim && cdim != 0)
             throw new CheckpointException(path, $"is a conditional generator (c_dim = {cdim}), which is not supported");
         foreach (var b in blocks)

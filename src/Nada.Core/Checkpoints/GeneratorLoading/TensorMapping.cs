@@ -3,10 +3,9 @@ using static TorchSharp.torch;
 namespace Nada.Core.Checkpoints.GeneratorLoading;
 
 /// <summary>
-/// One row of a format's mapping table: the generator tensor <see cref="Target"/> (rosinality state-dict
-/// name) is filled from the checkpoint tensor <see cref="Source"/> after <see cref="Transform"/>.
+/// One row of a format's mapping table: the generator tensor <see cref="Target"/> (its state-dict name) is filled from the checkpoint tensor <see cref="Source"/> after <see cref="Transform"/>.
 /// </summary>
-/// <param name="Target">Name in <see cref="Generators.StyleGan2Generator"/>'s state dict.</param>
+/// <param name="Target">Name in the generator's state dict.</param>
 /// <param name="Source">Name in the checkpoint (flattened with '.' or '/').</param>
 /// <param name="Transform">Layout change (transpose, reshape, flip, +1 ...); null = as is.</param>
 public sealed record TensorMapping(string Target, string Source, Func<Tensor, Tensor>? Transform = null);
@@ -72,7 +71,7 @@ public static class TensorMappingFiller
         if (unused.Count > 0) problems.Add($"unused tensors: {List(unused)}");
         if (unfilled.Count > 0) problems.Add($"generator parameters with no source: {List(unfilled)}");
         if (problems.Count > 0)
-            throw new CheckpointException(path, $"does not match the StyleGAN2 layout of a {format}: {string.Join("; ", problems)}",
+            throw new CheckpointException(path, $"does not match the generator layout of a {format}: {string.Join("; ", problems)}",
                 "The file may be a different architecture or damaged");
     }
 
