@@ -22,6 +22,7 @@ public sealed class DeviceScheduler : IDisposable
     private readonly List<Thread> _threads = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly LatencyWindow _waits = new(512);
+    private readonly LatencyWindow _steps = new(512);
     private int _runningJobs;
     private int _busyThreads;
 
@@ -57,6 +58,9 @@ public sealed class DeviceScheduler : IDisposable
     /// <summary>Recent waits of interactive work, from enqueue to start.</summary>
     public LatencyWindow InteractiveWaits => _waits;
 
+    /// <summary>Recent durations of job steps (boundary to boundary, the interactive work run between them left out).</summary>
+    public LatencyWindow StepTimes => _steps;
+
     /// <summary>True when a job could start now without waiting.</summary>
     public bool HasFreeJobSlot => _jobSlots.CurrentCount > 0;
 
@@ -78,7 +82,14 @@ public sealed class DeviceScheduler : IDisposable
         {
             var item = new Item(() =>
             {
-                var inner = context with { BetweenSteps = Chain(context.BetweenSteps, RunWaitingInteractive) };
+                Stopwatch? sinceBoundary = null;
+                void Boundary()
+                {
+                    if (sinceBoundary is not null) _steps.Add(sinceBoundary.Elapsed.TotalSeconds);
+                    RunWaitingInteractive();
+                    sinceBoundary = Stopwatch.StartNew();
+                }
+                var inner = context with { BetweenSteps = Chain(context.BetweenSteps, Boundary) };
                 return work(inner);
             }, CancellationToken.None, isJob: true);
             _jobs.Enqueue(item);

@@ -8,7 +8,8 @@ namespace Nada.Core.Scheduling;
 /// <param name="RunningJobs">Jobs running now.</param>
 /// <param name="InteractiveWaiting">Interactive items waiting.</param>
 /// <param name="InteractiveWaitP95Seconds">95th percentile of recent interactive waits (enqueue to start), or null.</param>
-public sealed record DeviceLoad(string Device, int JobSlots, int RunningJobs, int InteractiveWaiting, double? InteractiveWaitP95Seconds);
+/// <param name="StepP95Seconds">95th percentile of recent job step durations, or null.</param>
+public sealed record DeviceLoad(string Device, int JobSlots, int RunningJobs, int InteractiveWaiting, double? InteractiveWaitP95Seconds, double? StepP95Seconds = null);
 
 /// <summary>
 /// The one way onto the GPUs (or the CPU): a <see cref="DeviceScheduler"/> per device. Jobs go to a device with a
@@ -51,7 +52,7 @@ public sealed class GpuBroker : IDisposable
 
     /// <summary>What each device is doing.</summary>
     public IReadOnlyList<DeviceLoad> Load() =>
-        _devices.Select(d => new DeviceLoad(d.Device, d.JobSlots, d.RunningJobs, d.InteractiveWaiting, d.InteractiveWaits.Percentile(95))).ToList();
+        _devices.Select(d => new DeviceLoad(d.Device, d.JobSlots, d.RunningJobs, d.InteractiveWaiting, d.InteractiveWaits.Percentile(95), d.StepTimes.Percentile(95))).ToList();
 
     /// <summary>Runs a job on a device with a free slot (blocking the caller until it ends); see <see cref="DeviceScheduler.RunJob{T}"/>.</summary>
     public T RunJob<T>(Func<RunContext, T> work, RunContext context)

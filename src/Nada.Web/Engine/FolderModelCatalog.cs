@@ -5,8 +5,7 @@ namespace Nada.Web.Engine;
 
 /// <summary>
 /// The models users may choose: every registry model present in the models folder (id = registry id, name = its
-/// display name; StyleGAN2 / StyleGAN2-ADA as generators, CLIP as CLIP models; StyleGAN3 is not offered since the
-/// engine refuses it), then the files placed by hand or uploaded in ModelsDir/generators and ModelsDir/clip
+/// display name; StyleGAN2, StyleGAN2-ADA and StyleGAN3 as generators, CLIP as CLIP models), then the files placed by hand or uploaded in ModelsDir/generators and ModelsDir/clip
 /// (id = file name).
 /// </summary>
 public sealed class FolderModelCatalog(DataPaths paths, ModelStore store) : IModelCatalog
@@ -15,7 +14,7 @@ public sealed class FolderModelCatalog(DataPaths paths, ModelStore store) : IMod
     private static readonly string[] Extensions = [".pkl", ".pt", ".pth", ".safetensors", ".nada"];
 
     public IReadOnlyList<ModelEntry> Generators() =>
-        [.. Registered(f => f is ModelFamily.StyleGAN2 or ModelFamily.StyleGAN2Ada), .. List("generators")];
+        [.. Registered(f => f is ModelFamily.StyleGAN2 or ModelFamily.StyleGAN2Ada or ModelFamily.StyleGAN3), .. List("generators")];
 
     public IReadOnlyList<ModelEntry> ClipModels() => [.. Registered(f => f == ModelFamily.Clip), .. List("clip")];
 

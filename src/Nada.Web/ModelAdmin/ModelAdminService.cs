@@ -70,6 +70,6 @@ public sealed class ModelAdminService(ModelStore store, ModelDownloadNotifier no
             verification is null ? null : (verification.IsOk ? "ok: " : "FAILED: ") + verification.Message);
     }
 
-    /// <summary>Whether the engine can train with a model of this family (it refuses StyleGAN3).</summary>
-    public static bool IsTrainable(ModelEntry e) => e.Family != ModelFamily.StyleGAN3;
+    /// <summary>Whether the engine can train with a model of this family: every generator family (StyleGAN2, -ADA, 3); CLIP is not a generator.</summary>
+    public static bool IsTrainable(ModelEntry e) => e.Family != ModelFamily.Clip;
 }

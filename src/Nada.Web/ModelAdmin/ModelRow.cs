@@ -20,7 +20,7 @@ public sealed record ModelProgressDto(DownloadPhase Phase, long BytesDone, long?
 /// One registry model with its state in the models folder and in this app. <c>Id</c> is the registry id (the id
 /// the submit API accepts once the file is present); <c>State</c> is present | missing | queued | downloading |
 /// failed; <c>Hash</c> is published (the publisher gives a SHA-256) | recorded (sidecar written at first sight) |
-/// unpublished; <c>Trainable</c> is false for families the engine refuses (StyleGAN3); <c>Error</c> is the last
+/// unpublished; <c>Trainable</c> is true for generators (every StyleGAN family); <c>Error</c> is the last
 /// download's failure message; <c>Verification</c> the latest Verify result in this process ("ok: ..." or "FAILED: ...").
 /// </summary>
 public sealed record ModelRowDto(

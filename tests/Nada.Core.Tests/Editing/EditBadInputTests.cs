@@ -105,8 +105,8 @@ public sealed class EditBadInputTests(ITestOutputHelper log) : IDisposable
         }
         using var optimizer = new LatentOptimizer(g, clip, "a cat", new LatentOptimizationOptions { Steps = 2 });
         Assert.Throws<ArgumentException>(() => optimizer.Optimize(zeros(1, g.Config.NumWs + 1, g.Config.WDim), Nada.Core.Tests.Infrastructure.TestRuns.Reporter()));
-        Assert.Throws<ArgumentException>(() => new LatentOptimizer(g, clip, "a cat", new LatentOptimizationOptions { Steps = 0 }));
-        Assert.Throws<ArgumentException>(() => new LatentOptimizer(g, clip, "a cat", new LatentOptimizationOptions { LearningRate = -1 }));
+        Assert.ThrowsAny<ArgumentException>(() => new LatentOptimizer(g, clip, "a cat", new LatentOptimizationOptions { Steps = 0 }));
+        Assert.ThrowsAny<ArgumentException>(() => new LatentOptimizer(g, clip, "a cat", new LatentOptimizationOptions { LearningRate = -1 }));
         Assert.Throws<ArgumentException>(() => new EditStart(Seed: 1, PhotoPath: "x.png").Validate());
         Assert.Throws<ArgumentException>(() => new EditStart().Validate());
     }

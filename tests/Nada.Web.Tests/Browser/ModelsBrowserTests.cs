@@ -73,12 +73,17 @@ public sealed class ModelsBrowserTests : IAsyncLifetime
             await page.WaitForFunctionAsync("() => { const i = document.querySelector('#upload-preview'); return i && i.complete && i.naturalWidth > 0; }");
             await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "models-02-uploaded.png"), FullPage = true });
 
-            // A StyleGAN3 pickle is refused with the reader's reason.
+            // A StyleGAN3 pickle converts too; a file that is no generator is refused with the reader's reason.
             await page.Locator("input#upload-name, #upload-name input").First.FillAsync("browser-sg3");
             await page.SetInputFilesAsync("#upload-file", ParityFiles.File("nvlabs", "sg3t.pkl"));
             await page.ClickAsync("#upload-button");
-            await Assertions.Expect(page.Locator("#upload-error")).ToContainTextAsync("not supported");
-            Assert.False(File.Exists(Path.Combine(_app.DataDir, "models", "generators", "browser-sg3.safetensors")));
+            await Assertions.Expect(page.Locator("#upload-done")).ToContainTextAsync("browser-sg3.safetensors");
+            Assert.True(File.Exists(Path.Combine(_app.DataDir, "models", "generators", "browser-sg3.safetensors")));
+            await page.Locator("input#upload-name, #upload-name input").First.FillAsync("browser-notes");
+            await page.SetInputFilesAsync("#upload-file", ParityFiles.File("config.json"));
+            await page.ClickAsync("#upload-button");
+            await Assertions.Expect(page.Locator("#upload-error")).ToContainTextAsync("config.json");
+            Assert.False(File.Exists(Path.Combine(_app.DataDir, "models", "generators", "browser-notes.safetensors")));
         }
         catch
         {

@@ -62,14 +62,14 @@ public sealed class ComponentTests : IAsyncLifetime
 
         // Empty target.
         cut.Find("#submit-job").Click();
-        cut.WaitForAssertion(() => Assert.Contains("The target text is empty", cut.Markup));
+        cut.WaitForAssertion(() => Assert.Contains("The target text is empty", cut.Markup), TimeSpan.FromSeconds(30));
         Assert.Null(last()!.Job);
 
         // Same as the source to CLIP (case and spacing do not count), and too many iterations.
         cut.Instance.Input.TargetText = "  PHOTO ";
         cut.Instance.Input.Iterations = 5000;
         cut.Find("#submit-job").Click();
-        cut.WaitForAssertion(() => Assert.Contains("Source and target text are the same to CLIP", cut.Markup));
+        cut.WaitForAssertion(() => Assert.Contains("Source and target text are the same to CLIP", cut.Markup), TimeSpan.FromSeconds(30));
         Assert.Contains("Iterations must be between 1 and 2000 (got 5000)", cut.Markup);
         Assert.Null(last()!.Job);
 
@@ -77,14 +77,14 @@ public sealed class ComponentTests : IAsyncLifetime
         cut.Instance.Input.TargetText = new string('z', 201);
         cut.Instance.Input.Iterations = 100;
         cut.Find("#submit-job").Click();
-        cut.WaitForAssertion(() => Assert.Contains("201 characters; at most 200", cut.Markup));
-        cut.Instance.Input.TargetText = string.Join(" ", Enumerable.Repeat("sketch", 80));
+        cut.WaitForAssertion(() => Assert.Contains("201 characters; at most 200", cut.Markup), TimeSpan.FromSeconds(30));
+        cut.Instance.Input.TargetText = string.Join(" ", Enumerable.Repeat("x", 100));   // 199 characters, 100 tokens
         cut.Find("#submit-job").Click();
-        cut.WaitForAssertion(() => Assert.Contains("too long for CLIP", cut.Markup));
+        cut.WaitForAssertion(() => Assert.Contains("too long for CLIP", cut.Markup), TimeSpan.FromSeconds(30));
 
         cut.Instance.Input.TargetText = "pencil sketch";
         cut.Find("#submit-job").Click();
-        cut.WaitForAssertion(() => Assert.NotNull(last()!.Job));
+        cut.WaitForAssertion(() => Assert.NotNull(last()!.Job), TimeSpan.FromSeconds(30));
         Assert.Equal("pencil sketch", ((AdaptationSpec)last()!.Job!.Spec).TargetText);
         Assert.DoesNotContain("The target text is empty", cut.Markup);
     }
@@ -96,12 +96,12 @@ public sealed class ComponentTests : IAsyncLifetime
         cut.Instance.Input.TargetText = "sketch";
         cut.Instance.Input.Options = new Nada.Core.Adaptation.AdaptationOptions { BatchSize = 50 };
         cut.Find("#submit-job").Click();
-        cut.WaitForAssertion(() => Assert.Contains("Batch size 50 is too large for the shared GPU; at most 8", cut.Find("#options-error").TextContent));
+        cut.WaitForAssertion(() => Assert.Contains("Batch size 50 is too large for the shared GPU; at most 8", cut.Find("#options-error").TextContent), TimeSpan.FromSeconds(30));
         Assert.Null(last()!.Job);
 
         cut.Instance.Input.Options = new Nada.Core.Adaptation.AdaptationOptions { LearningRate = double.PositiveInfinity, Phase = (Nada.Core.Adaptation.TrainablePhase)99, SampleEvery = 1 };
         cut.Find("#submit-job").Click();
-        cut.WaitForAssertion(() => Assert.Contains("Learning rate must be above 0", cut.Find("#options-error").TextContent));
+        cut.WaitForAssertion(() => Assert.Contains("Learning rate must be above 0", cut.Find("#options-error").TextContent), TimeSpan.FromSeconds(30));
         Assert.Contains("Unknown phase 99", cut.Find("#options-error").TextContent);
         Assert.Contains("would write too many images", cut.Find("#options-error").TextContent);
         Assert.Null(last()!.Job);

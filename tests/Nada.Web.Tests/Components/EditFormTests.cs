@@ -63,14 +63,14 @@ public sealed class EditFormTests : IAsyncLifetime
         Assert.Equal(EditSource.Seed, cut.Instance.Input.Source);
 
         cut.Find("#submit-edit").Click();
-        cut.WaitForAssertion(() => Assert.Contains("The edit text is empty", cut.Markup));
+        cut.WaitForAssertion(() => Assert.Contains("The edit text is empty", cut.Markup), TimeSpan.FromSeconds(30));
         Assert.Null(last()!.Job);
 
         cut.Instance.Input.Text = "a smiling face";
         cut.Instance.Input.LearningRate = 3;
         cut.Instance.Input.Steps = 0;
         cut.Find("#submit-edit").Click();
-        cut.WaitForAssertion(() => Assert.Contains("The learning rate must be above 0 and at most 1, got 3", cut.Markup));
+        cut.WaitForAssertion(() => Assert.Contains("The learning rate must be above 0 and at most 1, got 3", cut.Markup), TimeSpan.FromSeconds(30));
         Assert.Contains("Steps must be between 1 and 2000", cut.Markup);
         Assert.DoesNotContain("The edit text is empty", cut.Markup);
         Assert.Null(last()!.Job);
@@ -80,13 +80,13 @@ public sealed class EditFormTests : IAsyncLifetime
         cut.Instance.Input.LearningRate = 0.05;
         cut.Instance.Input.Steps = 40;
         cut.Find("#submit-edit").Click();
-        cut.WaitForAssertion(() => Assert.Contains("CLIP model weights must be above 0 and at most 10", cut.Markup));
+        cut.WaitForAssertion(() => Assert.Contains("CLIP model weights must be above 0 and at most 10", cut.Markup), TimeSpan.FromSeconds(30));
         Assert.Null(last()!.Job);
 
         cut.Instance.Input.ClipWeights = [0.5f];
         cut.Instance.Input.Generator = Generators[1].Choice;
         cut.Find("#submit-edit").Click();
-        cut.WaitForAssertion(() => Assert.NotNull(last()!.Job));
+        cut.WaitForAssertion(() => Assert.NotNull(last()!.Job), TimeSpan.FromSeconds(30));
         var spec = (EditSpec)last()!.Job!.Spec;
         Assert.Equal("a smiling face", spec.Text);
         Assert.Equal("gen-b.pkl", spec.Generator);
@@ -104,7 +104,7 @@ public sealed class EditFormTests : IAsyncLifetime
         cut.Render();
         Assert.NotEmpty(cut.FindAll("#edit-photo"));
         cut.Find("#submit-edit").Click();
-        cut.WaitForAssertion(() => Assert.Contains("Upload a photo", cut.Markup));
+        cut.WaitForAssertion(() => Assert.Contains("Upload a photo", cut.Markup), TimeSpan.FromSeconds(30));
         Assert.Null(last()!.Job);
 
         EditInput? submitted = null;

@@ -50,6 +50,8 @@ public sealed class ModelUploadTests(ITestOutputHelper output) : IAsyncLifetime
     [InlineData("stylegan2_rosinality.pt", "Rosinality")]
     [InlineData("nvlabs/sg2ada.pkl", "NvidiaAdaPytorch")]
     [InlineData("nvlabs/sg2tf.pkl", "NvidiaTensorFlow")]
+    [InlineData("nvlabs/sg3t.pkl", "NvidiaStyleGan3")]
+    [InlineData("nvlabs/sg3r.pkl", "NvidiaStyleGan3")]
     public async Task ParityGenerator_ConvertsPreviewsAndIsOffered(string parityFile, string format)
     {
         string name = "up-" + Path.GetFileNameWithoutExtension(parityFile);
@@ -127,17 +129,6 @@ public sealed class ModelUploadTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Contains("posix", body);
         Assert.False(File.Exists(marker), "the pickle's command ran");
         AssertNothingKept("evil");
-    }
-
-    [Fact]
-    public async Task StyleGan3Pickle_IsRefusedAsNotSupported()
-    {
-        var r = await UploadAsync("sg3", await File.ReadAllBytesAsync(ParityFiles.File("nvlabs", "sg3t.pkl")), "sg3t.pkl");
-        string body = await r.Content.ReadAsStringAsync();
-        output.WriteLine(body);
-        Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
-        Assert.Contains("not supported", body);
-        AssertNothingKept("sg3");
     }
 
     [Fact]
