@@ -83,6 +83,20 @@ public sealed class ServerProcess : IAsyncDisposable
         throw new TimeoutException($"The app did not answer on {server.BaseAddress} in time:\n{server.Log}");
     }
 
+    /// <summary>The process's resident set now (VmRSS), in bytes; null when unknown.</summary>
+    public long? RssBytes
+    {
+        get
+        {
+            try
+            {
+                var line = File.ReadLines($"/proc/{_process.Id}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+                return line is null ? null : long.Parse(line[6..].Trim().Split(' ')[0]) * 1024;
+            }
+            catch (IOException) { return null; }
+        }
+    }
+
     /// <summary>A client of this server.</summary>
     public ApiClient NewClient() => new(BaseAddress);
 
