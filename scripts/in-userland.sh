@@ -10,18 +10,25 @@
 #
 # Usage: scripts/in-userland.sh COMMAND [ARG...]      (runs in the current directory)
 # Environment:
-#   NADA_USERLAND        where the userland lives (default ~/.cache/nada/userland-trixie-v<version>)
+#   NADA_USERLAND_KIND   run (default: what the app and the CLI need) | test (also Chromium for the browser tests,
+#                        and PostgreSQL and Redis for the several-boxes tests)
+#   NADA_USERLAND        where the userland lives (default ~/.cache/nada/userland-trixie-<kind>-v<version>)
 #   NADA_USERLAND_FORCE  1 = use the userland even when the host's libstdc++ is new enough
 set -euo pipefail
 
 required=GLIBCXX_3.4.32
-# Bump when the package list changes: a new userland is built beside the old one.
-userland_version=2
-userland="${NADA_USERLAND:-$HOME/.cache/nada/userland-trixie-v$userland_version}"
+kind="${NADA_USERLAND_KIND:-run}"
+case "$kind" in run|test) ;; *) echo "error: NADA_USERLAND_KIND is '$kind'; use run or test" >&2; exit 1 ;; esac
+# Bump when the package lists change: a new userland is built beside the old one.
+userland_version=3
+userland="${NADA_USERLAND:-$HOME/.cache/nada/userland-trixie-$kind-v$userland_version}"
 userland_packages="libicu76,libssl3t64,ca-certificates"
-# Installed with apt inside the userland after debootstrap (debootstrap cannot configure chromium's
-# dependencies itself): Debian's Chromium for the Playwright browser tests, and a font for it.
-userland_apt_packages="chromium fonts-dejavu-core"
+# Installed with apt inside the userland after debootstrap (debootstrap cannot configure chromium's dependencies
+# itself). The test userland adds Debian's Chromium (Playwright browser tests) and a font, and PostgreSQL and Redis
+# (started by the several-boxes tests on free ports, never as services).
+userland_apt_packages=""
+[ "$kind" = test ] && userland_apt_packages="chromium fonts-dejavu-core postgresql redis-server"
+lock="$HOME/.cache/nada/userland-$kind.lock"
 
 log() { printf '[userland] %s\n' "$*" >&2; }
 
@@ -45,10 +52,28 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 
+userland_ready() { [ -f "$userland/.nada-userland" ] && [ "$(cat "$userland/.nada-userland")" = "$userland_version" ]; }
+
 ensure_userland() {
-  if [ -f "$userland/.nada-userland" ] && [ "$(cat "$userland/.nada-userland")" = "$userland_version" ]; then
+  userland_ready && return
+  # One builder at a time: a second first run (test.sh beside run.sh) waits for the first instead of replacing the
+  # userland under it; a userland that is ready is never removed.
+  mkdir -p "$(dirname "$lock")"
+  exec 9>"$lock"
+  if ! flock -n 9; then
+    log "another run is creating the $kind userland; waiting for it"
+    flock 9
+  fi
+  if userland_ready; then
+    flock -u 9
     return
   fi
+  build_userland
+  flock -u 9
+}
+
+build_userland() {
+  local started=$SECONDS
   if ! command -v debootstrap >/dev/null 2>&1; then
     log "installing debootstrap"
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap) >&2
@@ -56,7 +81,7 @@ ensure_userland() {
   local tmp="$userland.tmp.$$"
   rm -rf "$tmp"
   mkdir -p "$(dirname "$userland")"
-  log "host libstdc++ lacks $required: creating a Debian 13 userland at $userland (about 30 s, once)"
+  log "host libstdc++ lacks $required: creating a Debian 13 userland ($kind) at $userland, once (about 1 min for run, 3 min for test, on Debian's mirror)"
   if ! debootstrap --variant=minbase --include="$userland_packages" trixie "$tmp" >"$tmp.log" 2>&1; then
     tail -20 "$tmp.log" >&2
     echo "error: debootstrap of Debian 13 into $tmp failed (log: $tmp.log); it needs Debian's package mirror." >&2
@@ -64,20 +89,27 @@ ensure_userland() {
   fi
   rm -f "$tmp.log"
   cp -L /etc/resolv.conf "$tmp/etc/resolv.conf" 2>/dev/null || true
-  log "installing $userland_apt_packages into the userland"
-  if ! unshare --mount --propagation private bash -c '
-      set -e; u="$1"; shift
-      mount -t proc proc "$u/proc"; mount --rbind /dev "$u/dev"
-      chroot "$u" /bin/bash -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $*"
-    ' apt "$tmp" $userland_apt_packages >"$tmp.apt.log" 2>&1; then
-    tail -20 "$tmp.apt.log" >&2
-    echo "error: installing $userland_apt_packages into $tmp failed (log: $tmp.apt.log)." >&2
-    exit 1
+  if [ -n "$userland_apt_packages" ]; then
+    log "installing $userland_apt_packages into the userland"
+    # No service may start inside the chroot while packages install.
+    printf '#!/bin/sh\nexit 101\n' >"$tmp/usr/sbin/policy-rc.d"
+    chmod +x "$tmp/usr/sbin/policy-rc.d"
+    if ! unshare --mount --propagation private bash -c '
+        set -e; u="$1"; shift
+        mount -t proc proc "$u/proc"; mount --rbind /dev "$u/dev"
+        chroot "$u" /bin/bash -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $*"
+      ' apt "$tmp" $userland_apt_packages >"$tmp.apt.log" 2>&1; then
+      tail -20 "$tmp.apt.log" >&2
+      echo "error: installing $userland_apt_packages into $tmp failed (log: $tmp.apt.log)." >&2
+      exit 1
+    fi
+    rm -f "$tmp.apt.log"
   fi
-  rm -f "$tmp.apt.log"
   echo "$userland_version" >"$tmp/.nada-userland"
+  # Only an unfinished or outdated copy is ever in the way here (a ready one returned above).
   rm -rf "$userland"
   mv "$tmp" "$userland"
+  log "userland ready in $((SECONDS - started)) s"
 }
 
 ensure_userland

@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 export NADA_PARITY_DIR="$(readlink -f "${NADA_PARITY_DIR:-../shared/parity}")"
 # Restore on the host (NuGet needs no native TorchSharp); build and test where TorchSharp loads.
 dotnet restore NadaWeb.sln
+export NADA_USERLAND_KIND=test
 exec scripts/in-userland.sh scripts/_test-inner.sh --no-restore "$@"

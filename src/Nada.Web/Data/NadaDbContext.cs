@@ -3,13 +3,23 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Nada.Web.Data;
 
-/// <summary>The app's database: accounts, jobs and domains.</summary>
-public sealed class NadaDbContext(DbContextOptions<NadaDbContext> options) : IdentityDbContext<AppUser>(options)
+/// <summary>
+/// The app's database: accounts, jobs, domains, usage and quotas. One model for every provider; each provider has
+/// its own migrations (SQLite: <c>Migrations/</c> for this class; PostgreSQL: <c>Migrations/Postgres/</c> for
+/// <see cref="PostgresNadaDbContext"/>), because the two write different SQL.
+/// </summary>
+public class NadaDbContext : IdentityDbContext<AppUser>
 {
+    public NadaDbContext(DbContextOptions<NadaDbContext> options) : base(options) { }
+
+    /// <summary>For provider-specific subclasses (their own migrations).</summary>
+    protected NadaDbContext(DbContextOptions options) : base(options) { }
+
     public DbSet<JobRecord> Jobs => Set<JobRecord>();
     public DbSet<DomainRecord> Domains => Set<DomainRecord>();
     public DbSet<UsageRecord> Usage => Set<UsageRecord>();
     public DbSet<RoleQuotaRecord> RoleQuotas => Set<RoleQuotaRecord>();
+    public DbSet<BoxRecord> Boxes => Set<BoxRecord>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -31,6 +41,13 @@ public sealed class NadaDbContext(DbContextOptions<NadaDbContext> options) : Ide
             e.HasKey(u => new { u.UserId, u.Day });
             e.Property(u => u.Day).HasMaxLength(10);
         });
+        builder.Entity<BoxRecord>(e =>
+        {
+            e.HasKey(b => b.Name);
+            e.Property(b => b.Name).HasMaxLength(128);
+            e.Property(b => b.Role).HasMaxLength(16);
+            e.Property(b => b.LastSeen).HasConversion(v => v.UtcTicks, v => new DateTimeOffset(v, TimeSpan.Zero));
+        });
         builder.Entity<RoleQuotaRecord>(e =>
         {
             e.HasKey(q => q.Role);
@@ -44,3 +61,6 @@ public sealed class NadaDbContext(DbContextOptions<NadaDbContext> options) : Ide
         });
     }
 }
+
+/// <summary>The same database on PostgreSQL (the type its migrations are keyed by).</summary>
+public sealed class PostgresNadaDbContext(DbContextOptions<PostgresNadaDbContext> options) : NadaDbContext(options);

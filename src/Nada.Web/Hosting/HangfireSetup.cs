@@ -47,7 +47,7 @@ public static class HangfireSetup
             .UseRecommendedSerializerSettings()
             .UseLogProvider(new HostSafeLogProvider(sp.GetRequiredService<ILoggerFactory>()))
             .UseStorage(sp.GetRequiredService<JobStorage>()));
-        int slots = Math.Max(0, jobs.GpuCount) * Math.Max(1, jobs.JobsPerGpu);
+        int slots = jobs.Trains ? Math.Max(0, jobs.GpuCount) * Math.Max(1, jobs.JobsPerGpu) : 0;
         if (slots > 0)
         {
             // One worker per job slot: a worker runs tickets (JobRunner), each claiming the fair next job.

@@ -24,7 +24,8 @@ public static class HealthSetup
             .AddDbContextCheck<NadaDbContext>("database", tags: [Ready])
             .AddCheck<JobStorageCheck>("job storage", tags: [Ready])
             .AddCheck<EngineCheck>("engine", tags: [Ready])
-            .AddCheck<DiskCheck>("disk", tags: [Ready]);
+            .AddCheck<DiskCheck>("disk", tags: [Ready])
+            .AddCheck<BusCheck>("bus", tags: [Ready]);
         return services;
     }
 
@@ -79,6 +80,14 @@ public static class HealthSetup
                 return Task.FromResult(HealthCheckResult.Unhealthy($"engine unavailable: {e.GetType().Name}"));
             }
         }
+    }
+
+    /// <summary>The cluster bus (Redis): down means live views on other boxes poll, so it degrades the box, it does not stop it.</summary>
+    private sealed class BusCheck(Nada.Web.Cluster.IClusterBus bus) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default) =>
+            Task.FromResult(bus.IsConnected ? HealthCheckResult.Healthy(bus is Nada.Web.Cluster.LocalBus ? "one box: no bus" : "connected")
+                : HealthCheckResult.Degraded("Redis unreachable: pages of other boxes fall back to polling"));
     }
 
     /// <summary>Free space of the data folder against the reserve jobs need.</summary>

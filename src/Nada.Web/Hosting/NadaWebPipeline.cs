@@ -18,8 +18,10 @@ public static class NadaWebPipeline
         app.UseAntiforgery();
         app.UseRateLimiter();
 
-        app.MapStaticAssets();
         app.MapNadaHealth();
+        // A training-only box serves no pages and no API: only health, for whoever runs it.
+        if (!app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Nada.Web.Options.JobsOptions>>().Value.ServesWeb) return app;
+        app.MapStaticAssets();
         app.MapAuthApi();
         app.MapJobsApi();
         app.MapDomainsApi();

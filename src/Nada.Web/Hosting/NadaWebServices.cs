@@ -7,6 +7,7 @@ using System.Threading.RateLimiting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using MudBlazor.Services;
+using Nada.Web.Cluster;
 using Nada.Web.Data;
 using Nada.Web.Domains;
 using Nada.Web.Edits;
@@ -43,8 +44,7 @@ public static class NadaWebServices
         services.AddDataProtection().SetApplicationName("NadaWeb")
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDir, "keys")));
 
-        services.AddDbContextFactory<NadaDbContext>((sp, o) =>
-            o.UseSqlite($"Data Source={sp.GetRequiredService<DataPaths>().DatabaseFile}"));
+        services.AddNadaDatabase(config);
 
         services.AddIdentityCore<AppUser>(o =>
             {
@@ -113,8 +113,9 @@ public static class NadaWebServices
                 });
             });
         });
-        services.AddSignalR(o => o.MaximumReceiveMessageSize = 64 * 1024)
+        var signalR = services.AddSignalR(o => o.MaximumReceiveMessageSize = 64 * 1024)
             .AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        services.AddNadaCluster(config, signalR);
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         services.AddRazorComponents().AddInteractiveServerComponents(o => o.DetailedErrors = builder.Environment.IsDevelopment());
         services.AddMudServices();

@@ -36,7 +36,7 @@ public static class StartupTasks
     {
         var creator = db.GetService<IRelationalDatabaseCreator>();
         var history = db.GetService<IHistoryRepository>();
-        if (await creator.ExistsAsync() && await creator.HasTablesAsync() && !await history.ExistsAsync())
+        if (db.Database.IsSqlite() && await creator.ExistsAsync() && await creator.HasTablesAsync() && !await history.ExistsAsync())
         {
             log.LogWarning("The database predates migrations: recording {Baseline} as applied, then upgrading", BaselineMigration);
             await db.Database.ExecuteSqlRawAsync(history.GetCreateScript());

@@ -18,7 +18,7 @@ public sealed class JobTickets(IBackgroundJobClient hangfire, IOptions<JobsOptio
     private int _active;
 
     /// <summary>Job slots of this box (0 for a box that only serves the web).</summary>
-    public int LocalSlots => Math.Max(0, options.Value.GpuCount) * Math.Max(1, options.Value.JobsPerGpu);
+    public int LocalSlots => options.Value.Trains ? Math.Max(0, options.Value.GpuCount) * Math.Max(1, options.Value.JobsPerGpu) : 0;
 
     /// <summary>Slots assumed for estimates: this box's, or one when this box does not train.</summary>
     public int TrainingSlots => Math.Max(1, LocalSlots);

@@ -1,14 +1,36 @@
 using System.Collections.Concurrent;
 using Nada.Core.Models;
+using Nada.Web.Cluster;
 
 namespace Nada.Web.ModelAdmin;
 
+/// <summary>A model's download state or verification, as sent between boxes.</summary>
+public sealed record ModelChange(string Id, ModelActivity? Activity, ModelVerification? Verification);
+
 /// <summary>
-/// The download state of every registry model in this process (singleton), and an event raised on each change,
-/// so every admin watching the models page sees the same progress. Also remembers the latest verification of each model.
+/// The download state of every registry model (singleton), and an event raised on each change, so every admin
+/// watching the models page sees the same progress, whichever box downloads. Also remembers the latest verification
+/// of each model. Changes made here go out on the cluster bus; those of other boxes come in.
 /// </summary>
-public sealed class ModelDownloadNotifier(TimeProvider time)
+public sealed class ModelDownloadNotifier
 {
+    /// <summary>The bus topic of model changes.</summary>
+    public const string Topic = "models";
+
+    private readonly TimeProvider time;
+    private readonly IClusterBus? bus;
+
+    public ModelDownloadNotifier(TimeProvider time, IClusterBus? bus = null)
+    {
+        (this.time, this.bus) = (time, bus);
+        bus?.Subscribe<ModelChange>(Topic, c =>
+        {
+            if (c.Activity is { } a) _activity[c.Id] = a;
+            if (c.Verification is { } v) _verifications[c.Id] = v;
+            Raise(c.Id, publish: false);
+        });
+    }
+
     private readonly ConcurrentDictionary<string, ModelActivity> _activity = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, ModelVerification> _verifications = new(StringComparer.OrdinalIgnoreCase);
     private readonly Lock _gate = new();
@@ -65,8 +87,9 @@ public sealed class ModelDownloadNotifier(TimeProvider time)
         Raise(result.ModelId);
     }
 
-    private void Raise(string id)
+    private void Raise(string id, bool publish = true)
     {
+        if (publish) bus?.Publish(Topic, new ModelChange(id, Activity(id), Verification(id)));
         foreach (var handler in Changed?.GetInvocationList() ?? [])
         {
             try { ((Action<string>)handler)(id); }

@@ -12,6 +12,21 @@ public sealed class NadaOptions
     public string ModelsDir { get; set; } = "data/models";
 }
 
+/// <summary>Where accounts, jobs and domains are kept (section "Database").</summary>
+public sealed class DatabaseOptions
+{
+    public const string Section = "Database";
+
+    /// <summary>sqlite (the embedded default: DataDir/nada.db) | postgres (shared by several boxes).</summary>
+    public string Provider { get; set; } = "sqlite";
+
+    /// <summary>For postgres, an Npgsql connection string; for sqlite, optional (default: DataDir/nada.db).</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>True for PostgreSQL.</summary>
+    public bool IsPostgres => Provider.Equals("postgres", StringComparison.OrdinalIgnoreCase);
+}
+
 /// <summary>Background job settings (section "Jobs").</summary>
 public sealed class JobsOptions
 {
@@ -23,8 +38,20 @@ public sealed class JobsOptions
     /// <summary>Connection string for postgres; for sqlite a file path (default: DataDir/hangfire.db).</summary>
     public string? ConnectionString { get; set; }
 
+    /// <summary>
+    /// What this box does: both (default: serves the web and trains), web (serves the web only; no GPU work here) or
+    /// train (trains only; serves health endpoints and no pages).
+    /// </summary>
+    public string Role { get; set; } = "both";
+
     /// <summary>GPUs (or the CPU, counted as one) this box trains on; 0 for a box that only serves the web.</summary>
     public int GpuCount { get; set; } = 1;
+
+    /// <summary>True when this box runs GPU jobs.</summary>
+    public bool Trains => !Role.Equals("web", StringComparison.OrdinalIgnoreCase) && GpuCount > 0;
+
+    /// <summary>True when this box serves pages and the API.</summary>
+    public bool ServesWeb => !Role.Equals("train", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Jobs that may run at once on one GPU (1: two jobs never share a GPU).</summary>
     public int JobsPerGpu { get; set; } = 1;

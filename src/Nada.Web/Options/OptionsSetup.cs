@@ -15,11 +15,18 @@ public static class OptionsSetup
             .Validate(o => !string.IsNullOrWhiteSpace(o.DataDir), "Nada:DataDir is empty; set it to the folder for the database, runs and domains.")
             .Validate(o => !string.IsNullOrWhiteSpace(o.ModelsDir), "Nada:ModelsDir is empty; set it to the models folder.")
             .ValidateOnStart();
+        services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section)
+            .Validate(o => o.Provider.ToLowerInvariant() is "sqlite" or "postgres", "Database:Provider must be sqlite or postgres.")
+            .Validate(o => !o.IsPostgres || !string.IsNullOrWhiteSpace(o.ConnectionString),
+                "Database:Provider is postgres but Database:ConnectionString is empty; set Database__ConnectionString (e.g. Host=db;Database=nada;Username=nada;Password=...).")
+            .ValidateOnStart();
         services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.Section)
             .Validate(o => o.Storage.ToLowerInvariant() is "memory" or "sqlite" or "postgres", "Jobs:Storage must be memory, sqlite or postgres.")
             .Validate(o => o.Storage.ToLowerInvariant() != "postgres" || !string.IsNullOrWhiteSpace(o.ConnectionString),
                 "Jobs:Storage is postgres but Jobs:ConnectionString is empty; set Jobs__ConnectionString.")
             .Validate(o => o.GpuCount is >= 0 and <= 64, "Jobs:GpuCount must be between 0 (a web-only box) and 64.")
+            .Validate(o => o.Role.ToLowerInvariant() is "both" or "web" or "train", "Jobs:Role must be both, web or train.")
+            .Validate(o => !o.Role.Equals("train", StringComparison.OrdinalIgnoreCase) || o.GpuCount > 0, "Jobs:Role is train but Jobs:GpuCount is 0: a training box needs at least one GPU (or the CPU, counted as 1).")
             .Validate(o => o.JobsPerGpu is >= 1 and <= 16, "Jobs:JobsPerGpu must be between 1 and 16.")
             .Validate(o => o.LeaseSeconds >= 5 && o.HeartbeatSeconds > 0 && o.HeartbeatSeconds < o.LeaseSeconds,
                 "Jobs:HeartbeatSeconds must be above 0 and below Jobs:LeaseSeconds (at least 5).")

@@ -22,7 +22,11 @@ public sealed class HubProgressForwarder(ProgressStore store, IHubContext<Progre
         await base.StopAsync(cancellationToken);
     }
 
-    private void OnPublished(ProgressEvent e) => _events.Writer.TryWrite(e);
+    // Only what happened on this box: with several boxes, the SignalR backplane carries it to every box's connections.
+    private void OnPublished(ProgressEvent e)
+    {
+        if (!e.Remote) _events.Writer.TryWrite(e);
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -52,4 +52,8 @@ public sealed record ProgressEvent(
     JobStatus? Status,
     string? Error,
     Guid? DomainId,
-    string? Message = null);
+    string? Message = null)
+{
+    /// <summary>True for an event that happened on another box (heard on the cluster bus).</summary>
+    [System.Text.Json.Serialization.JsonIgnore] public bool Remote { get; init; }
+}

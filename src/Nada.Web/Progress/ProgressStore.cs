@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Nada.Core.Runs;
+using Nada.Web.Cluster;
 using Nada.Web.Data;
 using Nada.Web.Options;
 
@@ -10,10 +11,28 @@ namespace Nada.Web.Progress;
 /// Singleton view and notifier of job progress, keyed by job id. The run folder is the record (the engine writes the
 /// history and the previews there, each once); this store keeps what it has seen in memory for quick snapshots, reads
 /// the run folder for jobs it has not seen (a reload, a restart, a job run by another box), and tells subscribers of
-/// every change. It writes no file.
+/// every change. Changes made on this box go out on the cluster bus; changes heard from other boxes come in the same
+/// way, and a job running elsewhere is read again from its (shared) run folder when its copy here is a few seconds
+/// old, so pages keep up without the bus too. It writes no file.
 /// </summary>
-public sealed class ProgressStore(DataPaths paths, ILogger<ProgressStore> logger)
+public sealed class ProgressStore
 {
+    /// <summary>The bus topic of progress events.</summary>
+    public const string Topic = "progress";
+
+    /// <summary>How old the copy of a job running on another box may get before it is read from the run folder again.</summary>
+    public static readonly TimeSpan RemoteRefresh = TimeSpan.FromSeconds(2);
+
+    private readonly DataPaths paths;
+    private readonly IClusterBus bus;
+    private readonly ILogger<ProgressStore> logger;
+
+    public ProgressStore(DataPaths paths, IClusterBus bus, ILogger<ProgressStore> logger)
+    {
+        (this.paths, this.bus, this.logger) = (paths, bus, logger);
+        bus.Subscribe<ProgressEvent>(Topic, ApplyRemote);
+    }
+
     /// <summary>Finished jobs kept in memory; older ones are dropped and read back from their run folder on demand.</summary>
     public const int FinishedJobsKept = 200;
 
@@ -27,7 +46,12 @@ public sealed class ProgressStore(DataPaths paths, ILogger<ProgressStore> logger
     public JobProgressSnapshot Get(Guid jobId, JobStatus statusIfUnknown)
     {
         var state = _jobs.GetOrAdd(jobId, id => Load(id, statusIfUnknown));
-        lock (state) return state.Snapshot(jobId);
+        lock (state)
+        {
+            if (!state.Local && state.Status is JobStatus.Queued or JobStatus.Running && DateTimeOffset.UtcNow - state.LoadedAt > RemoteRefresh)
+                Reload(jobId, state);
+            return state.Snapshot(jobId);
+        }
     }
 
     /// <summary>Calls <paramref name="onChange"/> with a fresh snapshot after every change of one job.</summary>
@@ -49,6 +73,7 @@ public sealed class ProgressStore(DataPaths paths, ILogger<ProgressStore> logger
         var state = _jobs.GetOrAdd(jobId, id => Load(id, JobStatus.Running));
         lock (state)
         {
+            state.Local = true;
             state.Status = JobStatus.Running;
             state.Step = fromStep;
             state.TotalSteps = totalSteps;
@@ -67,6 +92,7 @@ public sealed class ProgressStore(DataPaths paths, ILogger<ProgressStore> logger
         var values = new Dictionary<string, double>(report.Values);
         lock (state)
         {
+            state.Local = true;
             state.Status = JobStatus.Running;
             state.Step = report.Step;
             state.TotalSteps = report.TotalSteps;
@@ -128,8 +154,61 @@ public sealed class ProgressStore(DataPaths paths, ILogger<ProgressStore> logger
 
     private void Publish(ProgressEvent e)
     {
+        Raise(e);
+        if (!e.Remote) bus.Publish(Topic, e);
+    }
+
+    private void Raise(ProgressEvent e)
+    {
         try { Published?.Invoke(e); }
         catch (Exception ex) { logger.LogWarning(ex, "Publishing progress of job {JobId} failed", e.JobId); }
+    }
+
+    /// <summary>An event of a job on another box: update the copy here, then tell this box's watchers.</summary>
+    private void ApplyRemote(ProgressEvent e)
+    {
+        var state = _jobs.GetOrAdd(e.JobId, id => Load(id, e.Status ?? JobStatus.Running));
+        lock (state)
+        {
+            switch (e.Kind)
+            {
+                case ProgressEventKind.Step when e.Losses is not null:
+                    // A gap (events missed while the bus was down): the shared run folder has every step.
+                    if (state.Losses.Count > 0 && state.Losses[^1].Step < e.Step - 1) Reload(e.JobId, state);
+                    state.Losses.RemoveAll(p => p.Step >= e.Step);
+                    state.Losses.Add(new LossPoint(e.Step, e.Losses));
+                    state.PreviewSteps.RemoveAll(s => s >= e.Step);
+                    (state.Step, state.TotalSteps, state.Status) = (e.Step, e.TotalSteps, JobStatus.Running);
+                    break;
+                case ProgressEventKind.Preview:
+                    state.PreviewSteps.Remove(e.Step);
+                    state.PreviewSteps.Add(e.Step);
+                    break;
+                case ProgressEventKind.Warning when e.Message is not null:
+                    state.Warnings.Add(e.Message);
+                    break;
+                case ProgressEventKind.Status when e.Status is { } status:
+                    state.Status = status;
+                    state.Error = e.Error;
+                    state.DomainId = e.DomainId ?? state.DomainId;
+                    if (status == JobStatus.Running && e.Step < state.Step) Reload(e.JobId, state);   // restarted after a resume
+                    break;
+            }
+        }
+        Raise(e with { Remote = true });
+    }
+
+    /// <summary>Reads a job's history, previews and warnings again from its run folder, keeping status, error and domain.</summary>
+    private void Reload(Guid jobId, JobState state)
+    {
+        var fresh = Load(jobId, state.Status);
+        state.Losses.Clear();
+        state.Losses.AddRange(fresh.Losses);
+        state.PreviewSteps.Clear();
+        state.PreviewSteps.AddRange(fresh.PreviewSteps);
+        state.Warnings.Clear();
+        state.Warnings.AddRange(fresh.Warnings);
+        (state.Step, state.TotalSteps, state.LoadedAt) = (fresh.Step, Math.Max(fresh.TotalSteps, state.TotalSteps), fresh.LoadedAt);
     }
 
     private JobState Load(Guid jobId, JobStatus status)
@@ -180,6 +259,10 @@ public sealed class ProgressStore(DataPaths paths, ILogger<ProgressStore> logger
         public Guid? DomainId;
         public DateTimeOffset? StartedAt;
         public int StartedFromStep;
+        /// <summary>True when the job reports on this box (its copy here is the first-hand one).</summary>
+        public bool Local;
+        /// <summary>When the copy was last read from the run folder.</summary>
+        public DateTimeOffset LoadedAt = DateTimeOffset.UtcNow;
         public readonly List<LossPoint> Losses = [];
         public readonly List<int> PreviewSteps = [];
         public readonly List<string> Warnings = [];

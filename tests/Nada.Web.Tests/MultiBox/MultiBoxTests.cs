@@ -1,0 +1,141 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.SignalR.Client;
+using Nada.Core.Adaptation;
+using Nada.Web.Api;
+using Nada.Web.Data;
+using Nada.Web.Progress;
+using Nada.Web.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Nada.Web.Tests.MultiBox;
+
+/// <summary>
+/// Several boxes as one site, with real servers: PostgreSQL (database and Hangfire storage), Redis (SignalR backplane
+/// and the bus between boxes), and real NadaWeb processes sharing one data folder: a web-only box A and training
+/// boxes B (then C) with the real engine on the tiny networks.
+/// </summary>
+[Collection(nameof(MultiBoxCollection))]
+public sealed class MultiBoxTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly PostgresServer _pg = PostgresServer.Start();
+    private readonly RedisServer _redis = RedisServer.Start();
+    private readonly string _data = TestPaths.NewTempDir("boxes");
+
+    public void Dispose()
+    {
+        _redis.Dispose();
+        _pg.Dispose();
+        TestPaths.TryDelete(_data);
+    }
+
+    private Dictionary<string, string> Box(string name, string role, string db) => new()
+    {
+        ["Database:Provider"] = "postgres",
+        ["Database:ConnectionString"] = db,
+        ["Jobs:Storage"] = "postgres",
+        ["Jobs:ConnectionString"] = db,
+        ["Redis:Configuration"] = _redis.Configuration,
+        ["Redis:ChannelPrefix"] = "site1",
+        ["Jobs:Role"] = role,
+        ["Jobs:GpuCount"] = role == "web" ? "0" : "1",
+        ["Jobs:ServerName"] = name,
+        ["Jobs:LeaseSeconds"] = "6",
+        ["Jobs:HeartbeatSeconds"] = "0.5",
+        ["Jobs:SweepSeconds"] = "0.5",
+    };
+
+    private void CopyTinyModels()
+    {
+        Directory.CreateDirectory(Path.Combine(_data, "models", "generators"));
+        Directory.CreateDirectory(Path.Combine(_data, "models", "clip"));
+        File.Copy(Nada.Core.Tests.ParityFiles.File("stylegan2_rosinality.pt"), Path.Combine(_data, "models", "generators", "tiny-stylegan2.pt"));
+        File.Copy(Nada.Core.Tests.ParityFiles.File("clip_openai_tiny_vit.pt"), Path.Combine(_data, "models", "clip", "tiny-clip-vit.pt"));
+    }
+
+    private static SubmitJobDto TinyJob(int iterations) => new("tiny-stylegan2.pt", ["tiny-clip-vit.pt"], "photo", "sketch", iterations,
+        Options: new AdaptationOptions { SampleEvery = 4, CheckpointEvery = 4, PreviewSamples = 1 });
+
+    [Fact]
+    public async Task WebBoxAndTrainingBoxes_OneSite_LiveViewThroughRedis_TakeOverAfterAKill_RedisOutage()
+    {
+        CopyTinyModels();
+        var db = _pg.CreateDatabase("site");
+        await using var a = await ServerProcess.StartAsync(_data, Box("box-a", "web", db));
+        await using var b = await ServerProcess.StartAsync(_data, Box("box-b", "train", db));
+
+        // Sign up and submit on A (which trains nothing); B trains; A's hub gets every step and preview through Redis.
+        using var user = a.NewClient();
+        await user.RegisterAndLoginAsync($"boxes-{Guid.NewGuid():N}@nada.test", "User-pass-1");
+        var steps = new ConcurrentDictionary<int, StepMessage>();
+        var previews = new ConcurrentBag<PreviewMessage>();
+        var finished = new TaskCompletionSource<StatusMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var hub = user.Hub();
+        hub.On<StepMessage>("step", s => steps[s.Step] = s);
+        hub.On<PreviewMessage>("preview", previews.Add);
+        hub.On<StatusMessage>("status", s => { if (s.Status is JobStatus.Succeeded or JobStatus.Failed) finished.TrySetResult(s); });
+        await hub.StartAsync();
+        var first = await user.SubmitAsync(TinyJob(8));
+        var joined = await hub.InvokeAsync<JobProgressDto>("JoinJob", first, null);
+        var done = await finished.Task.WaitAsync(TimeSpan.FromMinutes(3));
+        Assert.Equal(JobStatus.Succeeded, done.Status);
+        var seen = steps.Keys.Concat(joined.Losses.Select(l => l.Step)).ToHashSet();
+        Assert.Equal(Enumerable.Range(1, 8).ToHashSet(), seen);
+        Assert.True(steps.Count >= 4, $"live steps on box A: {steps.Count}");
+        Assert.NotEmpty(previews);
+        var ran = await user.GetJobAsync(first);
+        Assert.Equal(Enumerable.Range(1, 8), ran!.Losses.Select(l => l.Step));
+        var domains = await user.Http.GetFromJsonAsync<List<DomainDto>>("/api/domains", ApiClient.Json);
+        var domain = Assert.Single(domains!);
+        Assert.Equal(HttpStatusCode.OK, (await user.Http.GetAsync(domain.ThumbnailUrl)).StatusCode);
+
+        // A share link made on A opens on another web box; the admin queue page there lists every box.
+        var share = await user.Http.PostAsync($"/api/domains/{domain.Id}/share", null);
+        var token = JsonDocument.Parse(await share.Content.ReadAsStringAsync()).RootElement.GetProperty("token").GetString()!;
+        await using (var a2 = await ServerProcess.StartAsync(_data, Box("box-a2", "web", db)))
+        {
+            using var stranger = a2.NewClient();
+            var shared = await stranger.Http.GetFromJsonAsync<DomainDto>($"/api/share/{token}", ApiClient.Json);
+            Assert.Equal(domain.Id, shared!.Id);
+            using var admin = a2.NewClient();
+            await admin.LoginAsync(NadaAppFactory.AdminEmail, NadaAppFactory.AdminPassword);
+            var page = await admin.Http.GetStringAsync("/admin/queue");
+            foreach (var box in new[] { "box-a", "box-b", "box-a2" }) Assert.Contains(box, page);
+        }
+        using (var onB = b.NewClient())
+            Assert.Equal(HttpStatusCode.NotFound, (await onB.Http.GetAsync($"/api/share/{token}")).StatusCode);   // a training box serves no API
+
+        // B is killed mid-job; C takes over from the last checkpoint once B's lease runs out.
+        var second = await user.SubmitAsync(TinyJob(24));
+        await user.WaitForAsync(second, j => j.Step >= 9, timeoutSeconds: 180);
+        b.Kill();
+        await using var c = await ServerProcess.StartAsync(_data, Box("box-c", "train", db));
+        var completed = await user.WaitForStatusAsync(second, JobStatus.Succeeded, timeoutSeconds: 300);
+        Assert.Equal(Enumerable.Range(1, 24), completed.Losses.Select(l => l.Step));   // every step once
+        var runJson = await File.ReadAllTextAsync(Path.Combine(_data, "runs", second.ToString("N"), "history.jsonl"));
+        Assert.Equal(24, runJson.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+
+        // Redis goes down mid-job and comes back: training goes on; the live view catches up.
+        var third = await user.SubmitAsync(TinyJob(24));
+        await user.WaitForAsync(third, j => j.Step >= 3, timeoutSeconds: 180);
+        _redis.Stop();
+        var during = await user.WaitForAsync(third, j => j.Step >= 10, timeoutSeconds: 180);   // A reads the shared run folder
+        Assert.Equal(JobStatus.Running, during.Status);
+        _redis.StartServer();
+        var late = new ConcurrentDictionary<int, StepMessage>();
+        await using var hub2 = user.Hub();
+        hub2.On<StepMessage>("step", s => late[s.Step] = s);
+        await hub2.StartAsync();
+        var rejoined = await hub2.InvokeAsync<JobProgressDto>("JoinJob", third, null);
+        Assert.Equal(Enumerable.Range(1, rejoined.Losses.Count), rejoined.Losses.Select(l => l.Step));   // no gap in the history
+        var ended = await user.WaitForStatusAsync(third, JobStatus.Succeeded, timeoutSeconds: 300);
+        Assert.Equal(Enumerable.Range(1, 24), ended.Losses.Select(l => l.Step));
+        output.WriteLine($"after Redis returned: {late.Count} live steps reached box A's hub");
+    }
+}
+
+/// <summary>Tests that start database servers and several app processes: one at a time.</summary>
+[CollectionDefinition(nameof(MultiBoxCollection), DisableParallelization = true)]
+public sealed class MultiBoxCollection;
