@@ -2,6 +2,8 @@ using Nada.Web.Hosting;
 
 // Before anything can load LibTorch: its OpenMP threads must sleep when idle (see EngineRuntime).
 Nada.Core.EngineRuntime.EnsureEnvironment();
+// Everything the app writes is private to the service user (see FileModes).
+FileModes.RestrictNewFiles();
 var builder = WebApplication.CreateBuilder(args);
 builder.AddNadaWeb();
 

@@ -28,6 +28,8 @@ public static class HangfireSetup
         services.AddSingleton<JobDispatcher>();
         services.AddSingleton<JobTickets>();
         services.AddSingleton<JobErrors>();
+        services.AddSingleton<PendingOutcomes>();
+        services.AddSingleton<DiskReserve>();
         services.AddSingleton<RunningJobs>();
         services.AddSingleton<JobLifecycle>();
         services.AddTransient<JobRunner>();

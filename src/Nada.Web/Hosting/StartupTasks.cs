@@ -20,7 +20,10 @@ public static class StartupTasks
         using var scope = app.Services.CreateScope();
         var sp = scope.ServiceProvider;
         var db = sp.GetRequiredService<NadaDbContext>();
-        await MigrateAsync(db, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Nada.Web.Database"));
+        var log = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Nada.Web.Database");
+        FileModes.RestrictNewFiles();
+        FileModes.Narrow(sp.GetRequiredService<DataPaths>().DataDir, log);
+        await MigrateAsync(db, log);
         await sp.GetRequiredService<AccountService>().SeedAsync(sp.GetRequiredService<IOptions<AdminOptions>>().Value);
     }
 

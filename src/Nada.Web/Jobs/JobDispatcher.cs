@@ -11,8 +11,10 @@ namespace Nada.Web.Jobs;
 /// (queued and not cancelled, to running with this box's name and a lease), so two workers or two boxes never claim
 /// the same job.
 /// </summary>
-public sealed class JobDispatcher(QuotaService quotas, ServerIdentity server, IOptions<JobsOptions> options, TimeProvider clock, ILogger<JobDispatcher> log)
+public sealed class JobDispatcher(QuotaService quotas, ServerIdentity server, DiskReserve disk, IOptions<JobsOptions> options, TimeProvider clock, ILogger<JobDispatcher> log)
 {
+    private DateTimeOffset _lastDiskWarning;
+
     /// <summary>How long a claim or a heartbeat vouches for a running job.</summary>
     public TimeSpan Lease => TimeSpan.FromSeconds(Math.Max(5, options.Value.LeaseSeconds));
 
@@ -22,6 +24,15 @@ public sealed class JobDispatcher(QuotaService quotas, ServerIdentity server, IO
         var now = clock.GetUtcNow();
         var queued = await QueuedAsync(db, ct);
         if (queued.Count == 0) return null;
+        if (disk.IsLow)
+        {
+            if (now - _lastDiskWarning > TimeSpan.FromMinutes(1))
+            {
+                _lastDiskWarning = now;
+                log.LogWarning("{Queued} jobs wait: the data folder's disk has {Free} bytes free, below the reserve of {Reserve}", queued.Count, disk.Free, disk.Reserve);
+            }
+            return null;
+        }
         var runningByUser = (await db.Jobs.Where(j => j.Status == JobStatus.Running).Select(j => j.OwnerId).ToListAsync(ct))
             .GroupBy(o => o).ToDictionary(g => g.Key, g => g.Count());
         var share = await SharesAsync(db, ct);

@@ -21,6 +21,7 @@ public sealed class JobLifecycle(
     RunningJobs running,
     DataPaths paths,
     JobErrors errors,
+    PendingOutcomes pending,
     IOptions<JobsOptions> options,
     TimeProvider clock,
     ILogger<JobLifecycle> log)
@@ -66,7 +67,10 @@ public sealed class JobLifecycle(
         }
     }
 
-    /// <summary>Records the final status and tells the live views.</summary>
+    /// <summary>
+    /// Records the final status and tells the live views. When the database cannot be written (a full disk: SQLite
+    /// lives there too), the outcome waits in <see cref="PendingOutcomes"/> and the sweep records it once it can.
+    /// </summary>
     private void Finish(NadaDbContext db, JobRecord job, JobStatus status, string? error)
     {
         job.Status = status;
@@ -74,7 +78,16 @@ public sealed class JobLifecycle(
         job.FinishedAt = clock.GetUtcNow();
         job.ServerId = null;
         job.LeaseUntil = null;
-        db.SaveChanges();
+        var domain = db.ChangeTracker.Entries<DomainRecord>().Where(e => e.State == EntityState.Added).Select(e => e.Entity).FirstOrDefault();
+        try
+        {
+            db.SaveChanges();
+        }
+        catch (Exception e) when (e is DbUpdateException or IOException || DiskSpace.IsDiskFull(e))
+        {
+            log.LogError(e, "Recording that job {JobId} {Status} failed; it is recorded as soon as the database can be written", job.Id, status);
+            pending.Add(new PendingOutcome(job.Id, status, error, job.DomainId, domain, job.FinishedAt.Value));
+        }
         store.SetStatus(job.Id, status, error, job.DomainId);
         log.LogInformation("Job {JobId} {Status}", job.Id, status);
     }
@@ -159,5 +172,57 @@ public sealed class JobHeartbeat : IDisposable
         _timer.Dispose();
         Beat();
         lock (_gate) _disposed = true;
+    }
+}
+
+/// <summary>A job outcome not yet recorded because the database could not be written.</summary>
+public sealed record PendingOutcome(Guid JobId, JobStatus Status, string? Error, Guid? DomainId, DomainRecord? Domain, DateTimeOffset FinishedAt);
+
+/// <summary>
+/// Outcomes of jobs this box could not record (the database's disk was full). The sweep retries them; until then the
+/// job keeps its lease, so no other box takes it over. If this process dies first, the lease runs out and the job is
+/// run again from its last checkpoint: nothing is lost either way.
+/// </summary>
+public sealed class PendingOutcomes
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, PendingOutcome> _pending = new();
+
+    /// <summary>Jobs whose outcome waits.</summary>
+    public ICollection<Guid> JobIds => _pending.Keys;
+
+    /// <summary>Shows a job as its outcome says while that is not recorded yet (reads must not say "running" for a job that ended).</summary>
+    public JobRecord Overlay(JobRecord job)
+    {
+        if (!_pending.TryGetValue(job.Id, out var o)) return job;
+        (job.Status, job.Error, job.DomainId, job.FinishedAt) = (o.Status, o.Error, o.DomainId, o.FinishedAt);
+        return job;
+    }
+
+    /// <summary>Keeps an outcome to record later.</summary>
+    public void Add(PendingOutcome outcome) => _pending[outcome.JobId] = outcome;
+
+    /// <summary>Tries to record every waiting outcome; returns how many were recorded.</summary>
+    public int Flush(IDbContextFactory<NadaDbContext> dbFactory, ILogger log)
+    {
+        int done = 0;
+        foreach (var (id, o) in _pending)
+        {
+            try
+            {
+                using var db = dbFactory.CreateDbContext();
+                if (o.Domain is { } d && !db.Domains.Any(x => x.Id == d.Id)) db.Domains.Add(d);
+                var job = db.Jobs.Single(j => j.Id == id);
+                (job.Status, job.Error, job.DomainId, job.FinishedAt, job.ServerId, job.LeaseUntil) = (o.Status, o.Error, o.DomainId, o.FinishedAt, null, null);
+                db.SaveChanges();
+                _pending.TryRemove(id, out _);
+                done++;
+                log.LogInformation("Recorded the outcome of job {JobId} ({Status}) that waited for the database", id, o.Status);
+            }
+            catch (Exception e) when (e is DbUpdateException or IOException || DiskSpace.IsDiskFull(e))
+            {
+                return done;   // still full: the next sweep tries again
+            }
+        }
+        return done;
     }
 }

@@ -16,6 +16,8 @@ public sealed class JobRecovery(
     IDbContextFactory<NadaDbContext> dbFactory,
     JobTickets tickets,
     ServerIdentity server,
+    RunningJobs running,
+    PendingOutcomes pending,
     ProgressStore store,
     IOptions<JobsOptions> options,
     TimeProvider clock,
@@ -24,18 +26,19 @@ public sealed class JobRecovery(
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        try
-        {
-            if (tickets.LocalSlots > 0) await RecoverOwnAsync(stoppingToken);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            log.LogError(e, "Recovering the jobs of the last run failed; the sweep tries again");
-        }
+        bool recovered = tickets.LocalSlots == 0;
         var period = TimeSpan.FromSeconds(Math.Max(0.2, options.Value.SweepSeconds));
         while (!stoppingToken.IsCancellationRequested)
         {
-            try { await SweepAsync(stoppingToken); }
+            try
+            {
+                if (!recovered)
+                {
+                    await RecoverOwnAsync(stoppingToken);
+                    recovered = true;
+                }
+                await SweepAsync(stoppingToken);
+            }
             catch (Exception e) when (e is not OperationCanceledException) { log.LogWarning(e, "The job sweep failed; it runs again in {Seconds} s", period.TotalSeconds); }
             try { await Task.Delay(period, clock, stoppingToken); }
             catch (OperationCanceledException) { break; }
@@ -55,10 +58,14 @@ public sealed class JobRecovery(
     /// <summary>Jobs of dead boxes back to the queue; idle slots of this box take queued jobs.</summary>
     public async Task SweepAsync(CancellationToken ct)
     {
+        pending.Flush(dbFactory, log);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var now = clock.GetUtcNow();
-        var expired = await db.Jobs.Where(j => j.Status == JobStatus.Running && j.LeaseUntil != null && j.LeaseUntil < now)
-            .Select(j => j.Id).ToListAsync(ct);
+        // Jobs this process runs (or has an unrecorded outcome for) are alive whatever their lease says: a heartbeat may
+        // have failed while the disk was full.
+        var here = pending.JobIds.ToHashSet();
+        var expired = (await db.Jobs.Where(j => j.Status == JobStatus.Running && j.LeaseUntil != null && j.LeaseUntil < now)
+            .Select(j => j.Id).ToListAsync(ct)).Where(id => !running.IsRunningHere(id) && !here.Contains(id)).ToList();
         await Requeue(db, expired, "lost its box (no heartbeat)", ct);
         if (tickets.LocalSlots > 0 && tickets.Active < tickets.LocalSlots && await db.Jobs.AnyAsync(j => j.Status == JobStatus.Queued && !j.CancelRequested, ct))
             tickets.FillIdleSlots();

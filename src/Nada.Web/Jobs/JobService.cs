@@ -28,10 +28,12 @@ public sealed class JobService(
     IDbContextFactory<NadaDbContext> dbFactory,
     JobKinds kinds,
     QuotaService quotas,
+    DiskReserve disk,
     JobDispatcher dispatcher,
     JobTickets tickets,
     ProgressStore store,
     RunningJobs running,
+    PendingOutcomes pending,
     DataPaths paths,
     TimeProvider clock,
     ClientLimits clients)
@@ -55,6 +57,7 @@ public sealed class JobService(
     public async Task<SubmitResult> SubmitAsync(ClaimsPrincipal user, IJobKind kind, object input, CancellationToken ct = default)
     {
         var userId = user.UserId() ?? throw new UnauthorizedAccessException("Sign in to submit jobs.");
+        if (disk.Refusal is { } full) return new SubmitResult(null, new Dictionary<string, string> { [""] = full }, TooMany: true);
         // Limits first: a refused submission costs no decoding or validation.
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
             if (await quotas.RefusalAsync(db, userId, ct) is { } refusal)
@@ -103,7 +106,7 @@ public sealed class JobService(
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var job = await db.Jobs.AsNoTracking().Include(j => j.Owner).SingleOrDefaultAsync(j => j.Id == jobId, ct);
-        return job is not null && user.CanManage(job.OwnerId) ? job : null;
+        return job is not null && user.CanManage(job.OwnerId) ? pending.Overlay(job) : null;
     }
 
     /// <summary>A job's status regardless of who asks (callers check access first), or null.</summary>
@@ -124,7 +127,7 @@ public sealed class JobService(
             q = q.Where(j => j.OwnerId == id);
         }
         if (ofKinds is { Count: > 0 }) q = q.Where(j => ofKinds.Contains(j.Kind));
-        return await q.OrderByDescending(j => j.CreatedAt).Take(500).ToListAsync(ct);
+        return (await q.OrderByDescending(j => j.CreatedAt).Take(500).ToListAsync(ct)).Select(pending.Overlay).ToList();
     }
 
     /// <summary>Where every queued job stands: its place in the fair-share order and its estimated start.</summary>

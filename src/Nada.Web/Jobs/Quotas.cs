@@ -63,8 +63,27 @@ public sealed record RoleLimitsRow(string Role, int? MaxQueued, int? MaxRunning,
 /// Per-role limits and GPU-time accounting: what a user may still submit, how much GPU time they used (the basis of
 /// fair shares), and the messages that say which limit refused a job and when it resets.
 /// </summary>
-public sealed class QuotaService(IDbContextFactory<NadaDbContext> dbFactory, IOptions<QuotaOptions> options, IOptions<LimitsOptions> limits, TimeProvider clock)
+public sealed class QuotaService(IDbContextFactory<NadaDbContext> dbFactory, IOptions<QuotaOptions> options, IOptions<LimitsOptions> limits,
+    DataPaths paths, TimeProvider clock)
 {
+    /// <summary>Bytes the user's run folders and gallery domains take on disk.</summary>
+    public async Task<long> DiskBytesAsync(NadaDbContext db, string userId, CancellationToken ct = default)
+    {
+        var jobs = await db.Jobs.Where(j => j.OwnerId == userId).Select(j => j.Id).ToListAsync(ct);
+        var domains = await db.Domains.Where(d => d.OwnerId == userId).Select(d => d.Directory).ToListAsync(ct);
+        long total = 0;
+        foreach (var dir in jobs.Select(paths.RunDir).Concat(domains.Select(d => Path.Combine(paths.DataDir, d))))
+            total += FolderBytes(dir);
+        return total;
+    }
+
+    private static long FolderBytes(string dir)
+    {
+        if (!Directory.Exists(dir)) return 0;
+        try { return new DirectoryInfo(dir).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return 0; }
+    }
+
     /// <summary>The UTC day key of a time.</summary>
     public static string Day(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
 
@@ -164,6 +183,9 @@ public sealed class QuotaService(IDbContextFactory<NadaDbContext> dbFactory, IOp
             return $"You already have {s.Queued + s.Running} jobs queued or running (the limit is {maxQueued} for your account). Wait for one to finish or cancel one.";
         if (s.Limits.GpuMinutesPerDay is { } minutes && s.GpuSecondsToday >= minutes * 60)
             return $"Your daily GPU quota of {minutes:0.#} minutes is used up (used {s.GpuSecondsToday / 60:0.#}). It resets at 00:00 UTC, in {Until(now, s.ResetsAt)}.";
+        long maxDisk = limits.Value.MaxDiskBytesPerUser;
+        if (await DiskBytesAsync(db, userId, ct) is var used && used >= maxDisk)
+            return $"Your jobs and domains take {used / (1 << 20)} MiB of the {maxDisk / (1 << 20)} MiB you may use on the server's disk. Delete some of them (or ask an admin) before starting another job.";
         var since = now.AddMinutes(-1);
         var recent = await db.Jobs.CountAsync(j => j.OwnerId == userId && j.CreatedAt > since, ct);
         if (recent >= limits.Value.SubmissionsPerMinute)

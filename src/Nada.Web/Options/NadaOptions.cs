@@ -87,6 +87,9 @@ public sealed class LimitsOptions
     /// <summary>Most preview images one job writes: the preview interval is raised to fit (disk on a shared box).</summary>
     public int MaxPreviewsPerJob { get; set; } = 60;
 
+    /// <summary>Disk space one user's run folders (inputs, previews, checkpoints, results) and gallery domains may take (default 20 GiB).</summary>
+    public long MaxDiskBytesPerUser { get; set; } = 20L << 30;
+
     /// <summary>Free space the data folder's disk must keep: below it no job starts (default 2 GiB).</summary>
     public long MinFreeDiskBytes { get; set; } = 2L << 30;
 

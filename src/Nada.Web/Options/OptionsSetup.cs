@@ -34,6 +34,7 @@ public static class OptionsSetup
             .Validate(o => o.MaxUploadBytes >= 1024 && o.MaxUploadPixels >= 64 * 64, "Limits:MaxUploadBytes must be at least 1024 and Limits:MaxUploadPixels at least 4096.")
             .Validate(o => o.MaxSampleSeeds >= 1 && o.SamplesPerMinute >= 1, "Limits:MaxSampleSeeds and Limits:SamplesPerMinute must be at least 1.")
             .Validate(o => o.MaxConcurrentDecodes >= 1, "Limits:MaxConcurrentDecodes must be at least 1.")
+            .Validate(o => o.MinFreeDiskBytes >= 0 && o.MaxDiskBytesPerUser >= 0, "Limits:MinFreeDiskBytes and Limits:MaxDiskBytesPerUser must be 0 or more.")
             .Validate(o => o.MaxPreviewsPerJob >= 1 && o.MaxCheckpointsPerJob >= 1, "Limits:MaxPreviewsPerJob and Limits:MaxCheckpointsPerJob must be at least 1.")
             .ValidateOnStart();
         services.AddOptions<QuotaOptions>().BindConfiguration(QuotaOptions.Section)

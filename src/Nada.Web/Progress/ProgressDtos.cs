@@ -20,7 +20,8 @@ public sealed record JobProgressDto(
     IReadOnlyList<string> Warnings,
     DateTimeOffset? EstimatedStart = null,
     JobKind Kind = JobKind.Adaptation,
-    int Priority = 0)
+    int Priority = 0,
+    int? ResumedFromStep = null)
 {
     /// <summary>The preview URL of a job step; holders of a share link append their token.</summary>
     public static string PreviewUrl(Guid jobId, int step, string? shareToken = null) =>
@@ -30,7 +31,7 @@ public sealed record JobProgressDto(
         DateTimeOffset? estimatedStart = null, JobKind kind = JobKind.Adaptation, int priority = 0) =>
         new(s.JobId, title, s.Status, s.Step, totalSteps > 0 ? totalSteps : s.TotalSteps, s.Losses,
             s.PreviewSteps.Select(p => new PreviewDto(p, PreviewUrl(s.JobId, p, shareToken))).ToList(), s.Error, s.DomainId, queuePosition, s.Warnings,
-            estimatedStart, kind, priority);
+            estimatedStart, kind, priority, s.RunStartedFromStep > 0 ? s.RunStartedFromStep : null);
 
     /// <summary>The progress of a job as its owner (or an admin) sees it: the database's status over the store's history.</summary>
     public static JobProgressDto For(JobRecord job, JobProgressSnapshot s, Jobs.QueuePlace? place) =>
