@@ -13,7 +13,8 @@ public sealed class DomainService(
     IDbContextFactory<NadaDbContext> dbFactory,
     IDomainSampler sampler,
     DataPaths paths,
-    IOptions<LimitsOptions> limits)
+    IOptions<LimitsOptions> limits,
+    ShareLinkViewers viewers)
 {
     /// <summary>The user's domains, newest first; every domain for an admin who asks.</summary>
     public async Task<List<DomainRecord>> ListAsync(ClaimsPrincipal user, bool all = false, CancellationToken ct = default)
@@ -79,6 +80,7 @@ public sealed class DomainService(
         if (d is null || !user.CanManage(d.OwnerId)) return false;
         d.ShareToken = null;
         await db.SaveChangesAsync(ct);
+        await viewers.LinkChangedAsync(d.JobId, null);
         return true;
     }
 

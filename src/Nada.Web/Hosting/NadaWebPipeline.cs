@@ -12,8 +12,9 @@ public static class NadaWebPipeline
 {
     public static WebApplication UseNadaWeb(this WebApplication app)
     {
-        if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
+        app.UseNadaSecurity();
         app.UseAuthentication();
+        app.UseNadaCsrfGuard();
         app.UseAuthorization();
         app.UseAntiforgery();
         app.UseRateLimiter();

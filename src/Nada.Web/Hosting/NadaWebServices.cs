@@ -51,7 +51,6 @@ public static class NadaWebServices
                 o.User.RequireUniqueEmail = true;
                 o.Password.RequiredLength = 8;
                 o.Password.RequireNonAlphanumeric = false;
-                o.Lockout.MaxFailedAccessAttempts = 10;
             })
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<NadaDbContext>()
@@ -74,6 +73,7 @@ public static class NadaWebServices
                 || (ctx.Resource is HttpContext http && ShareTokens.LooksValid(http.Request.Query["share"]))));
         services.AddCascadingAuthenticationState();
         services.AddScoped<AccountService>();
+        builder.AddNadaSecurity();
 
         // The engine: every piece of GPU work goes through one broker (a scheduler per device).
         services.AddSingleton(sp =>

@@ -35,7 +35,8 @@ public sealed class JobService(
     RunningJobs running,
     PendingOutcomes pending,
     DataPaths paths,
-    TimeProvider clock)
+    TimeProvider clock,
+    ClientLimits clients)
 {
     /// <summary>Serialises limit checks and inserts so concurrent submissions cannot slip past the limits (on this box).</summary>
     private static readonly SemaphoreSlim SubmitLock = new(1, 1);
@@ -61,6 +62,9 @@ public sealed class JobService(
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
             if (await quotas.RefusalAsync(db, userId, ct) is { } refusal)
                 return new SubmitResult(null, new Dictionary<string, string> { [""] = refusal }, TooMany: true);
+        // Beside the account's limits, the client address's (all its accounts together).
+        if (clients.SubmissionRefusal(user) is { } clientRefusal)
+            return new SubmitResult(null, new Dictionary<string, string> { [""] = clientRefusal }, TooMany: true);
 
         var prepared = await kind.PrepareAsync(user, input, ct);
         if (prepared.Job is not { } job) return new SubmitResult(null, prepared.Errors.ToDictionary(e => e.Key, e => e.Value));

@@ -4,15 +4,17 @@ using Microsoft.AspNetCore.SignalR;
 using Nada.Web.Data;
 using Nada.Web.Domains;
 using Nada.Web.Jobs;
+using Nada.Web.Security;
 
 namespace Nada.Web.Progress;
 
 /// <summary>
 /// SignalR hub at /hubs/progress: one group per job. Owners, admins and holders of the job's domain share token
-/// may join; everyone else is told the job was not found. Messages: "step", "preview", "status".
+/// may join; everyone else is told the job was not found. Messages: "step", "preview", "status". A connection that
+/// joined through a share link is dropped when the link is revoked (<see cref="ShareLinkViewers"/>).
 /// </summary>
 [Authorize(Policy = ProgressHub.Policy)]
-public sealed class ProgressHub(JobService jobs, DomainService domains, ProgressStore store) : Hub
+public sealed class ProgressHub(JobService jobs, DomainService domains, ProgressStore store, ShareLinkViewers viewers) : Hub
 {
     /// <summary>Signed in, or carrying something shaped like a share token (checked per job in <see cref="JoinJob"/>).</summary>
     public const string Policy = "ProgressHubAccess";
@@ -35,10 +37,24 @@ public sealed class ProgressHub(JobService jobs, DomainService domains, Progress
         }
         if (await domains.TokenOpensJobAsync(jobId, shareToken) && await jobs.StatusAsync(jobId) is { } status)
         {
+            viewers.Joined(Context, jobId, shareToken!);
             await Groups.AddToGroupAsync(Context.ConnectionId, Group(jobId));
+            // Revoked between the check and the join: leave again at once.
+            if (!await domains.TokenOpensJobAsync(jobId, shareToken))
+            {
+                viewers.Left(Context.ConnectionId);
+                await Groups.RemoveFromGroupAsync(Context.ConnectionId, Group(jobId));
+                throw new HubException("Job not found.");
+            }
             return JobProgressDto.From(store.Get(jobId, status) with { Status = status }, "shared job", 0, null, shareToken);
         }
         throw new HubException("Job not found.");
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        viewers.Left(Context.ConnectionId);
+        return base.OnDisconnectedAsync(exception);
     }
 
     /// <summary>Leaves a job's group.</summary>

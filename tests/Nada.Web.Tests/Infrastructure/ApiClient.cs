@@ -1,5 +1,7 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.SignalR.Client;
@@ -15,15 +17,64 @@ public sealed class ApiClient : IDisposable
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
-    public ApiClient(Uri baseAddress)
+    /// <param name="baseAddress">The app.</param>
+    /// <param name="localAddress">
+    /// The loopback address this client connects from (e.g. 127.0.0.2): another client address for the app's per-client
+    /// limits. Null: the system's choice (127.0.0.1).
+    /// </param>
+    public ApiClient(Uri baseAddress, IPAddress? localAddress = null)
     {
         BaseAddress = baseAddress;
         Cookies = new CookieContainer();
-        Http = new HttpClient(new HttpClientHandler { CookieContainer = Cookies, UseCookies = true, AllowAutoRedirect = false })
+        var sockets = new SocketsHttpHandler { CookieContainer = Cookies, UseCookies = true, AllowAutoRedirect = false };
+        if (localAddress is not null)
+            sockets.ConnectCallback = async (context, ct) =>
+            {
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    socket.Bind(new IPEndPoint(localAddress, 0));
+                    await socket.ConnectAsync(context.DnsEndPoint, ct);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            };
+        Http = new HttpClient(new WellBehavedClient(this) { InnerHandler = sockets })
         {
             BaseAddress = baseAddress,
             Timeout = TimeSpan.FromSeconds(30),
         };
+    }
+
+    /// <summary>
+    /// What the app asks of a script (see Security/CsrfGuard): a state-changing /api request without a body sends
+    /// <c>{}</c> as JSON, and an upload sends the antiforgery token of GET /api/auth/antiforgery in its header. The
+    /// tests of that rule use a plain HttpClient.
+    /// </summary>
+    private sealed class WellBehavedClient(ApiClient owner) : DelegatingHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+        {
+            bool api = request.RequestUri is { } u && (u.IsAbsoluteUri ? u.AbsolutePath : u.OriginalString).StartsWith("/api/");
+            bool unsafeMethod = request.Method != HttpMethod.Get && request.Method != HttpMethod.Head && request.Method != HttpMethod.Options;
+            if (api && unsafeMethod)
+            {
+                if (request.Content is null)
+                    request.Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json");
+                else if (request.Content is MultipartContent)
+                {
+                    var token = await base.SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri(owner.BaseAddress, "/api/auth/antiforgery")), ct);
+                    token.EnsureSuccessStatusCode();
+                    var body = JsonDocument.Parse(await token.Content.ReadAsStringAsync(ct)).RootElement;
+                    request.Headers.Add(body.GetProperty("header").GetString()!, body.GetProperty("token").GetString());
+                }
+            }
+            return await base.SendAsync(request, ct);
+        }
     }
 
     public Uri BaseAddress { get; }

@@ -27,9 +27,14 @@ public sealed class NadaAppFactory : WebApplicationFactory<Program>
 
     private readonly Dictionary<string, string> _settings;
     private readonly bool _ownsDataDir;
+    private readonly Action<IServiceCollection>? _services;
 
-    public NadaAppFactory(string? dataDir = null, IDictionary<string, string>? settings = null)
+    /// <param name="dataDir">The data folder (kept), or null for a new temporary one (deleted on dispose).</param>
+    /// <param name="settings">Settings over the defaults below; <c>environment</c> = Production runs the app as deployed.</param>
+    /// <param name="services">Test services over the app's, e.g. one that fails on purpose.</param>
+    public NadaAppFactory(string? dataDir = null, IDictionary<string, string>? settings = null, Action<IServiceCollection>? services = null)
     {
+        _services = services;
         _ownsDataDir = dataDir is null;
         DataDir = dataDir ?? TestPaths.NewTempDir("app");
         _settings = new Dictionary<string, string>
@@ -48,6 +53,10 @@ public sealed class NadaAppFactory : WebApplicationFactory<Program>
             ["Jobs:HeartbeatSeconds"] = "0.5",
             ["Jobs:SweepSeconds"] = "0.5",
             ["Limits:SubmissionsPerMinute"] = "100",
+            // Every test client comes from 127.0.0.1: the per-client limits are tested by their own tests.
+            ["Security:SignUp:PerClientPerHour"] = "100000",
+            ["Security:Clients:SubmissionsPerMinute"] = "100000",
+            ["Security:Clients:SubmissionsPerHour"] = "100000",
             ["Admin:Email"] = AdminEmail,
             ["Admin:Password"] = AdminPassword,
             ["Logging:LogLevel:Default"] = "Warning",
@@ -103,8 +112,8 @@ public sealed class NadaAppFactory : WebApplicationFactory<Program>
     /// <summary>The fake engine of this host, to see how it was called.</summary>
     public FakeAdaptationEngine Engine => Services.GetRequiredService<FakeAdaptationEngine>();
 
-    /// <summary>A client with its own cookie jar talking to the real port.</summary>
-    public ApiClient NewClient() => new(BaseAddress);
+    /// <summary>A client with its own cookie jar talking to the real port (from <paramref name="localAddress"/>, e.g. 127.0.0.2).</summary>
+    public ApiClient NewClient(System.Net.IPAddress? localAddress = null) => new(BaseAddress, localAddress);
 
     /// <summary>A client signed in as the seeded admin.</summary>
     public async Task<ApiClient> AdminAsync()
@@ -132,7 +141,8 @@ public sealed class NadaAppFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         foreach (var (k, v) in _settings) builder.UseSetting(k, v);
-        builder.UseEnvironment("Development");
+        if (!_settings.ContainsKey("environment")) builder.UseEnvironment("Development");
+        if (_services is not null) builder.ConfigureTestServices(_services);
         if (!UsesFakeEngine) return;
         builder.ConfigureTestServices(services =>
         {
