@@ -32,9 +32,10 @@ public sealed record ClipLossOptions(
 public sealed record ClipLossResult(Tensor Total, IReadOnlyDictionary<string, Tensor> Terms);
 
 /// <summary>
-/// The CLIP losses of one adaptation run over an ensemble: per model, the frozen and trainable images go
-/// through the image encoder in one batched call; each enabled term reads the features; terms are summed
-/// with their weights and the model weights. Text directions are computed once and cached.
+/// The CLIP losses of one adaptation run over an ensemble: per model, the frozen images go through the image
+/// encoder without a graph (they carry no gradient, as in the reference, which encodes them separately) and the
+/// trainable ones with it; each enabled term reads the features; terms are summed with their weights and the model
+/// weights. Text directions are computed once and cached. Features are float32 whatever the CLIP's precision.
 /// </summary>
 public sealed class ClipLossSet : IDisposable
 {
@@ -62,7 +63,8 @@ public sealed class ClipLossSet : IDisposable
 
     /// <summary>
     /// Computes the weighted loss of trainable images [N, 3, H, W] (differentiable) against frozen images of the
-    /// same latents. Per model, frozen and trainable images go through the image encoder in one batched call.
+    /// same latents. Per model, the frozen images are encoded under no_grad (autograd keeps nothing of that pass)
+    /// and the trainable ones with gradients.
     /// On the first call only, when both render identical images (a freshly copied generator), the
     /// directional term uses the trainable images + 1e-6 as the reference does, so the edit direction is
     /// defined; that check is the only host synchronisation and happens once.
@@ -83,23 +85,16 @@ public sealed class ClipLossSet : IDisposable
             var device = member.Model.LogitScale.device;
             var frozen = frozenImages.to(device);
             var trainable = trainableImages.to(device);
-            var n = frozen.shape[0];
             Tensor Encode(Tensor images) => member.Model.EncodeImage(member.Preprocessor.Forward(images));
-            Tensor frozenFeatures, trainableFeatures;
+            // One encoder call per image set, as the reference makes them (at the first step's 1e-6 shift the
+            // edit direction is as small as rounding differences between batch layouts).
+            Tensor frozenFeatures;
+            using (no_grad())
+                frozenFeatures = Encode(frozen);                                 // [N, D], no graph
+            var trainableFeatures = Encode(trainable);                           // [N, D]
             Tensor? directional = null;
             if (checkIdentical && Identical(frozen, trainable))
-            {
-                // The reference's fallback. Its encoder calls are mirrored (one per image set): at a 1e-6
-                // shift the edit direction is as small as rounding differences between batch layouts.
-                frozenFeatures = Encode(frozen);
-                trainableFeatures = Encode(trainable);
-                directional = Encode(trainable + 1e-6);
-            }
-            else
-            {
-                var split = Encode(cat([frozen, trainable], 0)).split([n, n], 0);   // one batched call: [2N, D]
-                (frozenFeatures, trainableFeatures) = (split[0], split[1]);
-            }
+                directional = Encode(trainable + 1e-6);                          // the reference's fallback
             var inputs = new ClipLossInputs
             {
                 Model = member.Model,
