@@ -15,12 +15,15 @@ public static class BenchTable
         sb.AppendLine($"device {e.Device}: {e.DeviceName}");
         sb.AppendLine($"TorchSharp {e.TorchSharpVersion}, LibTorch {e.LibTorchVersion} ({e.LibTorchPath ?? "path unknown"}), {e.Threads} threads, {e.Shapes} shapes");
         if (e.ThreadPolicy is not null) sb.AppendLine($"threads: {e.ThreadPolicy}");
-        sb.AppendLine(string.Format(inv, "{0,-3} {1,-16} {2,12} {3,10} {4,12} {5,12}", "#", "workload", "median s", "timed", "images/s", "peak MiB"));
+        if (e.ShapesDetail is not null) sb.AppendLine($"shapes: {e.ShapesDetail}");
+        if (e.Tf32 is bool tf32) sb.AppendLine($"TF32 (matmul and cuDNN): {(tf32 ? "on" : "off")}");
+        sb.AppendLine(string.Format(inv, "{0,-3} {1,-16} {2,-8} {3,12} {4,6} {5,10} {6,14} {7,14}", "#", "workload", "prec", "median s", "timed", "images/s", "step peak MiB", "proc peak MiB"));
         foreach (var w in report.Workloads)
         {
             string ips = w.ImagesPerSecond is double v ? v.ToString("F2", inv) : "-";
             string mem = w.PeakMemoryBytes is long b ? (b / 1048576.0).ToString("F0", inv) : "n/a";
-            sb.AppendLine(string.Format(inv, "{0,-3} {1,-16} {2,12:F4} {3,10} {4,12} {5,12}", w.Id, w.Name, w.MedianSeconds, w.StepSeconds.Count, ips, mem));
+            string step = w.StepPeakMemoryBytes is long sbytes ? (sbytes / 1048576.0).ToString("F0", inv) : "n/a";
+            sb.AppendLine(string.Format(inv, "{0,-3} {1,-16} {2,-8} {3,12:F4} {4,6} {5,10} {6,14} {7,14}", w.Id, w.Name, w.Precision, w.MedianSeconds, w.StepSeconds.Count, ips, step, mem));
             if (w.SecondsSinceProcessStart is double ps)
                 sb.AppendLine(string.Format(inv, "    first step: {0:F2} s since process start, {1:F2} s since model construction", ps, w.SecondsSinceConstruction));
             if (w.AfterSamplingMedianSeconds is double after)
