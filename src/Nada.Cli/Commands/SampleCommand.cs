@@ -22,21 +22,25 @@ public static class SampleCommand
         var grid = new Option<bool>("--grid") { Description = "Also write grid.png with all images" };
         var noise = new Option<string>("--noise") { Description = "Noise: const (stored), random or none", DefaultValueFactory = _ => "const" };
         noise.AcceptOnlyFromAmong("const", "random", "none");
+        var precision = PrecisionOption.Create("the generator (default fp32)");
         var command = new Command("sample", "Render images from a generator for a list of seeds")
         {
-            generator, seeds, truncation, outDir, grid, noise,
+            generator, seeds, truncation, outDir, grid, noise, precision,
         };
         command.SetAction(parse => io.Run(() => Run(io, parse.GetValue(generator)!, parse.GetValue(seeds)!,
-            parse.GetValue(truncation), parse.GetValue(outDir)!, parse.GetValue(grid), parse.GetValue(noise)!)));
+            parse.GetValue(truncation), parse.GetValue(outDir)!, parse.GetValue(grid), parse.GetValue(noise)!,
+            PrecisionOption.Parse(parse.GetValue(precision)))));
         return command;
     }
 
-    private static int Run(CliOutput io, string generatorPath, string seedSpec, float psi, string outDir, bool grid, string noiseName)
+    private static int Run(CliOutput io, string generatorPath, string seedSpec, float psi, string outDir, bool grid, string noiseName,
+        Nada.Core.Ops.ComputePrecision? precision)
     {
         var seedList = SeedLatents.Parse(seedSpec);
         if (!float.IsFinite(psi)) throw new FormatException($"Truncation must be a number, got {psi}.");
         var noise = noiseName switch { "random" => NoiseMode.Random, "none" => NoiseMode.None, _ => NoiseMode.Const };
         using var g = GeneratorLoader.LoadGenerator(generatorPath);
+        if (precision is { } p) g.ComputeDtype = Nada.Core.Ops.Precisions.DType(p);
         Directory.CreateDirectory(outDir);
         io.Out.WriteLine($"generator {generatorPath}: {g.Config.ImgResolution} px; {seedList.Count} seeds, psi {psi}, noise {noiseName}");
         var all = new List<Tensor>();

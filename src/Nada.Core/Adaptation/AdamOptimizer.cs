@@ -32,8 +32,25 @@ public sealed class AdamOptimizer : IDisposable
     /// <summary>Term added to the denominator.</summary>
     public double Eps { get; }
 
-    /// <summary>The factor the gradients carry (loss scaling); 1 = none. <see cref="Step"/> divides it out.</summary>
-    public double LossScale { get; set; } = 1;
+    /// <summary>
+    /// The factor the gradients carry (loss scaling); 1 = none. <see cref="Step"/> divides it out. Setting it (even to 1)
+    /// turns on the finite check of <see cref="Step"/>, which then stays on: the scale may halve down to 1 and below.
+    /// </summary>
+    public double LossScale
+    {
+        get => _lossScale;
+        set
+        {
+            if (!(value > 0) || !double.IsFinite(value)) throw new ArgumentException($"A loss scale must be positive and finite, got {value}.");
+            _lossScale = value;
+            ScalesLoss = true;
+        }
+    }
+
+    private double _lossScale = 1;
+
+    /// <summary>Whether loss scaling (and with it the finite check of every step) is on.</summary>
+    public bool ScalesLoss { get; private set; }
 
     /// <summary>Steps skipped because a gradient was not finite (only with a <see cref="LossScale"/> other than 1).</summary>
     public int SkippedSteps { get; private set; }
@@ -70,9 +87,9 @@ public sealed class AdamOptimizer : IDisposable
     {
         using var noGrad = torch.no_grad();
         using var scope = NewDisposeScope();
-        if (LossScale != 1 && !GradientsFinite())
+        if (ScalesLoss && !GradientsFinite())
         {
-            LossScale /= 2;
+            _lossScale /= 2;
             SkippedSteps++;
             return false;
         }
@@ -82,8 +99,8 @@ public sealed class AdamOptimizer : IDisposable
             var grad = p.grad;
             if (grad is null)
                 continue;
-            if (LossScale != 1)
-                grad = grad / LossScale;
+            if (_lossScale != 1)
+                grad = grad / _lossScale;
             if (!_state.TryGetValue(name, out var st))
             {
                 st = new ParamState(zeros_like(p).DetachFromDisposeScope(), zeros_like(p).DetachFromDisposeScope(), 0);
@@ -118,7 +135,7 @@ public sealed class AdamOptimizer : IDisposable
             tensors["exp_avg_sq." + name] = st.ExpAvgSq;
             steps[name] = st.Step;
         }
-        if (LossScale != 1) tensors[LossScaleKey] = tensor(LossScale, dtype: ScalarType.Float64);
+        if (ScalesLoss) tensors[LossScaleKey] = tensor(LossScale, dtype: ScalarType.Float64);
         return (tensors, steps);
     }
 

@@ -159,7 +159,7 @@ public sealed class BenchRunner(BenchShapes shapes, Device device, int warmup, i
             step(i);
             Synchronize(null);
             double s = sw.Elapsed.TotalSeconds;
-            probe.Sample();
+            probe.Sample(countStep: i >= warmup);
             log?.WriteLine($"  step {i + 1}/{warmup + repeats}{(i < warmup ? " (warm-up)" : "")}: {s:F4} s");
             if (i >= warmup) times.Add(s);
         }

@@ -38,7 +38,7 @@ public sealed class MemoryProbe
     /// <summary>What <see cref="StepPeak"/> measures; null where it is not measured.</summary>
     public string? StepSource => _cuda ? null
         : _resetWorks == false ? "unavailable: /proc/self/clear_refs could not be written, so the high-water mark cannot be reset per step"
-        : "peak resident set of a step above the resident set just before it (malloc_trim, then VmHWM reset via /proc/self/clear_refs), max over the steps";
+        : "peak resident set of a step above the resident set just before it (malloc_trim, then VmHWM reset via /proc/self/clear_refs), max over the timed steps (warm-up steps excluded)";
 
     /// <summary>Name of the GPU per NVML, when available.</summary>
     public string? GpuName => Nvml.Name(_nvmlDevice);
@@ -56,15 +56,15 @@ public sealed class MemoryProbe
         _resetWorks = ResetHighWaterMark();
     }
 
-    /// <summary>Takes a reading (call at the end of every step).</summary>
-    public void Sample()
+    /// <summary>Takes a reading (call at the end of every step); <paramref name="countStep"/> false leaves the step out of <see cref="StepPeak"/> (warm-up steps).</summary>
+    public void Sample(bool countStep = true)
     {
         if (Nvml.MemoryBytes(_nvmlDevice) is { } memory)
             _peakDevice = Math.Max(_peakDevice, memory.Used);
         if (_cuda) return;
         var hwm = ReadStatus("VmHWM:");
         if (hwm is long h) _processPeak = Math.Max(_processPeak, h);
-        if (_resetWorks == true && _rssBefore is long before && hwm is long after)
+        if (countStep && _resetWorks == true && _rssBefore is long before && hwm is long after)
             _stepPeak = Math.Max(_stepPeak ?? 0, after - before);
         _rssBefore = null;
     }
@@ -81,7 +81,7 @@ public sealed class MemoryProbe
         return _nvmlDevice != IntPtr.Zero ? _peakDevice : null;
     }
 
-    /// <summary>The largest step peak (resident set above the start of the step) since the last <see cref="ResetSteps"/>; null on CUDA or where unmeasurable.</summary>
+    /// <summary>The largest step peak (resident set above the start of the step) of the counted steps since the last <see cref="ResetSteps"/>; null on CUDA or where unmeasurable.</summary>
     public long? StepPeak() => _stepPeak;
 
     /// <summary>Forgets the step peaks (call between workloads).</summary>

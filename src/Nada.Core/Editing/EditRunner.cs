@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using Nada.Core.Clip;
 using Nada.Core.Generators;
 using Nada.Core.Imaging;
+using Nada.Core.Ops;
 using static TorchSharp.torch;
 
 namespace Nada.Core.Editing;
@@ -21,10 +22,12 @@ public static class EditRunner
     public static InversionOutput Invert(InversionRequest request, IEditProgress progress, CancellationToken ct)
     {
         request.Options.Validate();
+        var plan = PrecisionPlan.For(request.Precision, EngineDevice.Default);
         using var generator = GeneratorLoader.LoadGenerator(request.GeneratorPath).ToDevice(EngineDevice.Default);
+        generator.ComputeDtype = plan.Generator.DType();
         var identity = GeneratorIdentity.Of(generator, Path.GetFileName(request.GeneratorPath));
         using var photo = PhotoInverter.LoadPhoto(request.PhotoPath, generator.Config.ImgResolution);
-        using var clip = request.ClipModels.Count == 0 ? null : ClipEnsemble.Load(request.ClipModels, new ClipLoadOptions(Device: EngineDevice.Default));
+        using var clip = request.ClipModels.Count == 0 ? null : ClipEnsemble.Load(request.ClipModels, new ClipLoadOptions(plan.Clip.DType(), EngineDevice.Default));
         Directory.CreateDirectory(request.OutputDirectory);
         return InvertLoaded(generator, identity, clip, photo, request.Options, request.OutputDirectory, request, request.PhotoPath, progress, ct);
     }
@@ -38,9 +41,11 @@ public static class EditRunner
             throw new ArgumentException("The edit text is empty; describe the image you want, e.g. \"a smiling face\".");
         if (request.ClipModels.Count == 0) throw new ArgumentException("An edit needs at least one CLIP model.");
         var device = EngineDevice.Default;
+        var plan = PrecisionPlan.For(request.Precision, device);
         using var generator = GeneratorLoader.LoadGenerator(request.GeneratorPath).ToDevice(device);
+        generator.ComputeDtype = plan.Generator.DType();
         var identity = GeneratorIdentity.Of(generator, Path.GetFileName(request.GeneratorPath));
-        using var clip = ClipEnsemble.Load(request.ClipModels, new ClipLoadOptions(Device: device));
+        using var clip = ClipEnsemble.Load(request.ClipModels, new ClipLoadOptions(plan.Clip.DType(), device));
         Directory.CreateDirectory(request.OutputDirectory);
         using var optimizer = new LatentOptimizer(generator, clip, request.Text, request.Options);
 

@@ -41,7 +41,7 @@ public sealed class ClipLossSet : IDisposable
 {
     private readonly ClipEnsemble ensemble;
     private readonly List<IClipLoss>[] losses;
-    private bool firstCall = true;
+    private bool identicalSoFar = true;
 
     /// <summary>The weights in use.</summary>
     public ClipLossWeights Weights { get; }
@@ -65,17 +65,19 @@ public sealed class ClipLossSet : IDisposable
     /// Computes the weighted loss of trainable images [N, 3, H, W] (differentiable) against frozen images of the
     /// same latents. Per model, the frozen images are encoded under no_grad (autograd keeps nothing of that pass)
     /// and the trainable ones with gradients.
-    /// On the first call only, when both render identical images (a freshly copied generator), the
+    /// While both render identical images (a freshly copied generator), the
     /// directional term uses the trainable images + 1e-6 as the reference does, so the edit direction is
-    /// defined; that check is the only host synchronisation and happens once.
+    /// defined; that check is the only host synchronisation and runs until the two first differ (normally once; a
+    /// float16 step skipped for overflowing gradients leaves them identical). A half-precision CLIP would round a
+    /// 1e-6 shift away, so there the shift is two spacings of its dtype at 1 (<see cref="IdenticalImagesShift"/>).
     /// </summary>
     public ClipLossResult Forward(Tensor frozenImages, Tensor trainableImages)
     {
         if (!frozenImages.shape.SequenceEqual(trainableImages.shape))
             throw new ArgumentException($"Frozen and trainable images differ in shape: [{string.Join(", ", frozenImages.shape)}] vs [{string.Join(", ", trainableImages.shape)}].");
         using var scope = NewDisposeScope();
-        var checkIdentical = firstCall && Weights.Directional > 0;
-        firstCall = false;
+        var checkIdentical = identicalSoFar && Weights.Directional > 0;
+        bool? identical = null;
         Tensor? total = null;
         var terms = new Dictionary<string, Tensor>();
         for (var i = 0; i < ensemble.Members.Count; i++)
@@ -93,8 +95,8 @@ public sealed class ClipLossSet : IDisposable
                 frozenFeatures = Encode(frozen);                                 // [N, D], no graph
             var trainableFeatures = Encode(trainable);                           // [N, D]
             Tensor? directional = null;
-            if (checkIdentical && Identical(frozen, trainable))
-                directional = Encode(trainable + 1e-6);                          // the reference's fallback
+            if (checkIdentical && (identical ??= Identical(frozen, trainable)))
+                directional = Encode(trainable + IdenticalImagesShift(member.Model.Dtype));   // the reference's fallback
             var inputs = new ClipLossInputs
             {
                 Model = member.Model,
@@ -112,9 +114,22 @@ public sealed class ClipLossSet : IDisposable
                 total = total is null ? term : total + term.to(total.device);
             }
         }
+        identicalSoFar = identical ?? false;
         var outTerms = terms.ToDictionary(kv => kv.Key, kv => kv.Value.MoveToOuterDisposeScope());
         return new ClipLossResult(total!.MoveToOuterDisposeScope(), outTerms);
     }
+
+    /// <summary>
+    /// The shift added to identical trainable images so the edit direction is defined: the reference's 1e-6 for a
+    /// float32 (or wider) CLIP; for a bfloat16 or float16 CLIP, which would round 1e-6 away, two spacings of the dtype at 1
+    /// (2^-6 and 2^-9).
+    /// </summary>
+    public static double IdenticalImagesShift(ScalarType clipDtype) => clipDtype switch
+    {
+        ScalarType.BFloat16 => Math.Pow(2, -6),
+        ScalarType.Float16 => Math.Pow(2, -9),
+        _ => 1e-6,
+    };
 
     /// <summary>
     /// Whether both generators rendered exactly the same images, i.e. the reference's edit direction would be
