@@ -36,6 +36,21 @@ public static class BiasAct
         return y.MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// <see cref="LeakyRelu"/> computed in <paramref name="x"/>'s own memory (no new feature map): only for a tensor the
+    /// caller created and that no autograd graph records (gradients off), e.g. in no-grad sampling. Returns x.
+    /// </summary>
+    public static Tensor LeakyReluInPlace(Tensor x, Tensor? bias, float alpha = LeakyReluAlpha, float? gain = null,
+        float? clamp = null, int dim = 1)
+    {
+        using var scope = NewDisposeScope();
+        if (bias is not null) x.add_(AlongDim(bias, x, dim));
+        x.leaky_relu_(alpha);
+        x.mul_(gain ?? LeakyReluGain);
+        if (clamp is float c) x.clamp_(-c, c);
+        return x;
+    }
+
     /// <summary><c>clamp((x + b) * gain, -clamp, clamp)</c>: the linear "activation".</summary>
     public static Tensor Linear(Tensor x, Tensor? bias, float gain = 1f, float? clamp = null, int dim = 1)
     {

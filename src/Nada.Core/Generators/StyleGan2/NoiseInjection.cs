@@ -22,4 +22,12 @@ public sealed class NoiseInjection : nn.Module<Tensor, Tensor?, Tensor>
         using var scope = NewDisposeScope();
         return (x + weight.to(x.dtype) * noise.to(x.dtype)).MoveToOuterDisposeScope();
     }
+
+    /// <summary>The same added into <paramref name="x"/>'s memory; only with gradients off, on a tensor the caller owns.</summary>
+    public void AddInPlace(Tensor x, Tensor? noise)
+    {
+        if (noise is null) return;
+        using var scope = NewDisposeScope();
+        x.add_(weight.to(x.dtype) * noise.to(x.dtype));
+    }
 }
