@@ -66,7 +66,12 @@ public sealed class ClipModel : nn.Module
         return visual.forward(preprocessed).to(FeatureDtype).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Encodes token ids [N, ContextLength] (see <see cref="ClipTokenizer"/>) to unnormalised features [N, EmbedDim] in <see cref="FeatureDtype"/>, pooled at the end-of-text token (the highest id).</summary>
+    /// <summary>
+    /// Encodes token ids [N, ContextLength] (see <see cref="ClipTokenizer"/>) to unnormalised features [N, EmbedDim] in
+    /// <see cref="FeatureDtype"/>, pooled at the end-of-text token (the highest id). The attention is causal, so the
+    /// padding after the last end-of-text token of the batch cannot change any pooled feature: the sequence is cut
+    /// there (a prompt template of about 10 tokens runs over 12 positions instead of 77; one host synchronisation).
+    /// </summary>
     public Tensor EncodeText(Tensor tokens)
     {
         if (tokens.dim() != 2 || tokens.shape[1] != Config.ContextLength)
@@ -75,12 +80,13 @@ public sealed class ClipModel : nn.Module
                 nameof(tokens));
         using var scope = NewDisposeScope();
         tokens = tokens.to(ScalarType.Int64, positional_embedding.device);
-        var dtype = positional_embedding.dtype;
-        var x = token_embedding.forward(tokens).to(dtype) + positional_embedding;   // [N, L, W]
-        var l = tokens.shape[1];
-        var mask = full(l, l, float.NegativeInfinity, dtype: dtype, device: x.device).triu(1); // [L, L] causal
-        x = ln_final.forward(transformer.forward(x, mask));
         var eot = tokens.argmax(-1);                                                 // [N]
+        long l = eot.max().item<long>() + 1;                                         // last end-of-text position + 1
+        tokens = tokens.narrow(1, 0, l);                                             // [N, l]
+        var dtype = positional_embedding.dtype;
+        var x = token_embedding.forward(tokens).to(dtype) + positional_embedding.narrow(0, 0, l);   // [N, l, W]
+        var mask = full(l, l, float.NegativeInfinity, dtype: dtype, device: x.device).triu(1); // [l, l] causal
+        x = ln_final.forward(transformer.forward(x, mask));
         var rows = arange(tokens.shape[0], dtype: ScalarType.Int64, device: x.device);
         var pooled = x.index(TensorIndex.Tensor(rows), TensorIndex.Tensor(eot));     // [N, W]
         return matmul(pooled, text_projection).to(FeatureDtype).MoveToOuterDisposeScope();   // [N, EmbedDim]
