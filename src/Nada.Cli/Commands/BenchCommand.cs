@@ -33,13 +33,29 @@ public static class BenchCommand
             DefaultValueFactory = _ => "1,2,3,4,5",
         };
         var json = new Option<string?>("--json") { Description = "Also write the results as JSON to this file" };
+        var summarize = new Option<string[]>("--summarize")
+        {
+            Description = "Run nothing: read these --json files (e.g. one per workload and precision) and print one Markdown table",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var command = new Command("bench", "Time training steps, sampling and the first step, and their peak memory, on random networks of given shapes (no downloads)")
         {
-            device, shapes, small, precision, repeats, warmup, workloads, json,
+            device, shapes, small, precision, repeats, warmup, workloads, json, summarize,
         };
-        command.SetAction(parse => io.Run(() => Run(io, parse.GetValue(device), parse.GetValue(shapes), parse.GetValue(small),
-            parse.GetValue(precision), parse.GetValue(repeats), parse.GetValue(warmup), parse.GetValue(workloads)!, parse.GetValue(json))));
+        command.SetAction(parse => io.Run(() => parse.GetValue(summarize) is { Length: > 0 } files
+            ? Summarize(io, files)
+            : Run(io, parse.GetValue(device), parse.GetValue(shapes), parse.GetValue(small),
+                parse.GetValue(precision), parse.GetValue(repeats), parse.GetValue(warmup), parse.GetValue(workloads)!, parse.GetValue(json))));
         return command;
+    }
+
+    private static int Summarize(CliOutput io, string[] files)
+    {
+        var reports = files.Select(f => File.Exists(f)
+            ? BenchReport.FromJson(File.ReadAllText(f))
+            : throw new FileNotFoundException($"The benchmark result '{f}' does not exist.", f)).ToList();
+        io.Out.Write(BenchTable.Markdown(reports));
+        return 0;
     }
 
     private static int Run(CliOutput io, string? deviceName, string? shapesName, bool small, string? precisionSpec, int repeats, int warmup,

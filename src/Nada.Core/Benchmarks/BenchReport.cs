@@ -20,6 +20,7 @@ namespace Nada.Core.Benchmarks;
 /// <param name="PrecisionDetail">What <paramref name="Precision"/> meant for the generators and CLIP.</param>
 /// <param name="StepPeakMemoryBytes">CPU: the largest peak resident set of one step above the resident set before it; null on CUDA or when unmeasurable.</param>
 /// <param name="StepMemorySource">What <paramref name="StepPeakMemoryBytes"/> measures.</param>
+/// <param name="ConstructionSeconds">First-step workload: the part of <paramref name="SecondsSinceConstruction"/> spent building the networks (the rest is the step, text directions included).</param>
 public sealed record BenchWorkloadResult(
     int Id,
     string Name,
@@ -36,7 +37,8 @@ public sealed record BenchWorkloadResult(
     string Precision = "fp32",
     string? PrecisionDetail = null,
     long? StepPeakMemoryBytes = null,
-    string? StepMemorySource = null);
+    string? StepMemorySource = null,
+    double? ConstructionSeconds = null);
 
 /// <summary>Where and with what a benchmark ran.</summary>
 /// <param name="Device">"cpu" or "cuda".</param>
