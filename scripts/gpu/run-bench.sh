@@ -6,11 +6,14 @@
 #   default bundle: artifacts/gpu/nada-gpu-bench.tar.xz beside this repository, or this script's own folder
 #   when it runs from inside an unpacked bundle.
 # Environment (all optional):
-#   OUT                where results go (default ./bench-out): bench-w<N>.json/.txt per workload, env.txt
+#   OUT                where results go (default ./bench-out): bench-<shapes>-w<N>-<precision>.json/.txt per process,
+#                      table.md (every result in one Markdown table), env.txt
 #   NADA_BENCH_DEVICE  cuda (default) or cpu
-#   NADA_BENCH_ARGS    extra arguments for every run, e.g. "--small"
+#   NADA_BENCH_ARGS    extra arguments for every run
+#   SHAPES             shapes to run, e.g. "full r256" (default "full"; "small" for a quick check)
+#   PRECISIONS         precisions, e.g. "fp32 bf16 fp16" (the default); "default" = the device's default plan
 #   WORKLOADS          workloads, one process each, in this order (default "5 1 2 3 4": first step first)
-#   REPEATS / WARMUP   timed / untimed steps per workload (default 20 / 5)
+#   REPEATS / WARMUP   timed / untimed steps per workload (default 10 / 3)
 #   RUN_TIMEOUT        seconds per workload process (default 240)
 #   SMOKE              1 (default): first a tiny --small run on the device, to fail fast
 #   NADA_LIBTORCH_DIR  folder with libtorch*.so (default: PyTorch's, from python3 -c 'import torch')
@@ -85,9 +88,9 @@ export LD_LIBRARY_PATH="$torchlib${ld_extra:+:$ld_extra}${LD_LIBRARY_PATH:+:$LD_
 device="${NADA_BENCH_DEVICE:-cuda}"
 timeout_s="${RUN_TIMEOUT:-240}"
 if [ "${SMOKE:-1}" = 1 ]; then
-  log "smoke: --small --workloads 3 on $device"
+  log "smoke: --small --workloads 3 in every precision on $device"
   set +e
-  timeout "$timeout_s" "$b/dotnet/dotnet" "$b/app/nada.dll" bench --device "$device" --small --workloads 3 --repeats 1 --warmup 1 \
+  timeout "$timeout_s" "$b/dotnet/dotnet" "$b/app/nada.dll" bench --device "$device" --small --workloads 3 --precision all --repeats 1 --warmup 1 \
     --json "$out/smoke.json" 2>&1 | tee "$out/smoke.txt"
   rc=${PIPESTATUS[0]}
   set -e
@@ -95,15 +98,27 @@ if [ "${SMOKE:-1}" = 1 ]; then
 fi
 
 status=0
-for w in ${WORKLOADS:-5 1 2 3 4}; do
-  log "workload $w on $device (own process)"
-  set +e
-  # shellcheck disable=SC2086
-  timeout "$timeout_s" "$b/dotnet/dotnet" "$b/app/nada.dll" bench --device "$device" --workloads "$w" \
-    --repeats "${REPEATS:-20}" --warmup "${WARMUP:-5}" ${NADA_BENCH_ARGS:-} --json "$out/bench-w$w.json" 2>&1 | tee "$out/bench-w$w.txt"
-  rc=${PIPESTATUS[0]}
-  set -e
-  [ "$rc" = 0 ] || { log "workload $w failed with exit code $rc"; status=1; }
+for s in ${SHAPES:-full}; do
+  for p in ${PRECISIONS:-fp32 bf16 fp16}; do
+    for w in ${WORKLOADS:-5 1 2 3 4}; do
+      name="bench-$s-w$w-$p"
+      log "shapes $s, workload $w, precision $p on $device (own process)"
+      prec=(--precision "$p"); [ "$p" = default ] && prec=()
+      set +e
+      # shellcheck disable=SC2086
+      timeout "$timeout_s" "$b/dotnet/dotnet" "$b/app/nada.dll" bench --device "$device" --shapes "$s" --workloads "$w" "${prec[@]}" \
+        --repeats "${REPEATS:-10}" --warmup "${WARMUP:-3}" ${NADA_BENCH_ARGS:-} --json "$out/$name.json" 2>&1 | tee "$out/$name.txt"
+      rc=${PIPESTATUS[0]}
+      set -e
+      [ "$rc" = 0 ] || { log "$name failed with exit code $rc"; status=1; }
+    done
+  done
 done
+shopt -s nullglob
+results=("$out"/bench-*.json)
+if [ ${#results[@]} -gt 0 ]; then
+  "$b/dotnet/dotnet" "$b/app/nada.dll" bench --summarize "${results[@]}" > "$out/table.md" || status=1
+  log "table: $out/table.md"
+fi
 log "results in $out"
 exit $status

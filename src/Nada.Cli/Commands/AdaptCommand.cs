@@ -43,11 +43,12 @@ public static class AdaptCommand
         var truncate = new Option<bool>("--truncate-prompts") { Description = "Shorten prompts longer than CLIP's 77 tokens (with a warning) instead of failing" };
         var noise = new Option<string?>("--noise") { Description = "Training noise: random (as the reference) or const" };
         noise.AcceptOnlyFromAmong("random", "const");
+        var precision = PrecisionOption.Create("the generators and CLIP");
 
         var command = new Command("adapt", "Adapt a generator to a new domain described by text or example images (StyleGAN-NADA)")
         {
             generator, clip, source, target, styleImages, iters, outDir, resume, preset, batch, lr, k, layerIters, layerBatch,
-            mapping, phase, mixing, sampleEvery, checkpointEvery, seed, noise, truncate,
+            mapping, phase, mixing, sampleEvery, checkpointEvery, seed, noise, truncate, precision,
         };
         foreach (var l in lambdas) command.Options.Add(l);
 
@@ -74,6 +75,7 @@ public static class AdaptCommand
                 Seed = parse.GetValue(seed) ?? o.Seed,
                 TruncatePrompts = parse.GetValue(truncate) || o.TruncatePrompts,
                 TrainNoise = parse.GetValue(noise) switch { "const" => NoiseMode.Const, "random" => NoiseMode.Random, _ => o.TrainNoise },
+                Precision = PrecisionOption.Parse(parse.GetValue(precision)) ?? o.Precision,
             };
             var styles = parse.GetValue(styleImages);
             var skipped = new List<Nada.Core.Imaging.SkippedImage>();

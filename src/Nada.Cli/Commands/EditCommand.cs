@@ -28,9 +28,10 @@ public static class EditCommand
         var l2 = new Option<double>("--l2") { Description = "Weight of the pull toward the starting latent", DefaultValueFactory = _ => defaults.L2Weight };
         var photoWeight = new Option<double>("--photo-weight") { Description = "From a photo: weight of the CLIP distance to the photo", DefaultValueFactory = _ => defaults.PhotoWeight };
         var inversionSteps = new Option<int>("--inversion-steps") { Description = "From a photo: inversion steps", DefaultValueFactory = _ => new InversionOptions().Steps };
+        var precision = PrecisionOption.Create("the generator and CLIP");
         var command = new Command("edit", "Edit one image by text (latent optimisation with CLIP)")
         {
-            generator, baseGen, clip, text, seed, latent, photo, outDir, steps, lr, l2, photoWeight, inversionSteps,
+            generator, baseGen, clip, text, seed, latent, photo, outDir, steps, lr, l2, photoWeight, inversionSteps, precision,
         };
         command.SetAction((parse, ct) => Task.FromResult(io.Run(() =>
         {
@@ -50,6 +51,7 @@ public static class EditCommand
                     PhotoWeight = parse.GetValue(photoWeight),
                 },
                 Inversion = new InversionOptions { Steps = parse.GetValue(inversionSteps) },
+                Precision = PrecisionOption.Parse(parse.GetValue(precision)),
             };
             try
             {

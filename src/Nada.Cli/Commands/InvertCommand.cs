@@ -20,7 +20,8 @@ public static class InvertCommand
         space.AcceptOnlyFromAmong("w", "wplus");
         var lr = new Option<double?>("--lr") { Description = "Peak learning rate" };
         var clip = new Option<string[]>("--clip") { Description = "Optional CLIP file(s), FILE[:WEIGHT], for a perceptual term", AllowMultipleArgumentsPerToken = true };
-        var command = new Command("invert", "Find the latent of a generator that reproduces a photo") { generator, photo, outDir, steps, space, lr, clip };
+        var precision = PrecisionOption.Create("the generator and CLIP");
+        var command = new Command("invert", "Find the latent of a generator that reproduces a photo") { generator, photo, outDir, steps, space, lr, clip, precision };
         command.SetAction((parse, ct) => Task.FromResult(io.Run(() =>
         {
             var defaults = new InversionOptions();
@@ -36,6 +37,7 @@ public static class InvertCommand
                     Space = parse.GetValue(space) == "w" ? LatentSpace.W : LatentSpace.WPlus,
                     LearningRate = parse.GetValue(lr) ?? defaults.LearningRate,
                 },
+                Precision = PrecisionOption.Parse(parse.GetValue(precision)),
             };
             try
             {

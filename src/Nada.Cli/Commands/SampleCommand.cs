@@ -28,16 +28,16 @@ public static class SampleCommand
         noise.AcceptOnlyFromAmong("const", "random", "none");
         var translate = new Option<string?>("--translate") { Description = "StyleGAN3: shift the image by X,Y image widths (1/resolution = one pixel; +X right, +Y down)" };
         var rotate = new Option<float>("--rotate") { Description = "StyleGAN3: rotate the image by this many degrees", DefaultValueFactory = _ => 0f };
+        var precision = PrecisionOption.Create("the generator (default fp32)");
         var command = new Command("sample", "Render images from a generator for a list of seeds")
         {
-            generator, seeds, truncation, outDir, grid, noise, translate, rotate,
+            generator, seeds, truncation, outDir, grid, noise, translate, rotate, precision,
         };
         command.SetAction(parse => io.Run(() => Run(io, parse.GetValue(generator)!, parse.GetValue(seeds)!,
             parse.GetValue(truncation), parse.GetValue(outDir)!, parse.GetValue(grid), parse.GetValue(noise)!,
-            ParseTransform(parse.GetValue(translate), parse.GetValue(rotate)))));
+            ParseTransform(parse.GetValue(translate), parse.GetValue(rotate)), PrecisionOption.Parse(parse.GetValue(precision)))));
         return command;
     }
-
     private static InputTransform? ParseTransform(string? translate, float rotate)
     {
         if (translate is null && rotate == 0f) return null;
@@ -55,7 +55,7 @@ public static class SampleCommand
     }
 
     private static int Run(CliOutput io, string generatorPath, string seedSpec, float psi, string outDir, bool grid, string noiseName,
-        InputTransform? transform)
+        InputTransform? transform, Nada.Core.Ops.ComputePrecision? precision)
     {
         var seedList = SeedLatents.Parse(seedSpec);
         if (!float.IsFinite(psi)) throw new FormatException($"Truncation must be a number, got {psi}.");
@@ -67,6 +67,7 @@ public static class SampleCommand
                 throw new ArgumentException($"--translate and --rotate need a StyleGAN3 generator; {generatorPath} is {g.Config.Family}.");
             sg3.SetInputTransform(transform);
         }
+        if (precision is { } p) g.ComputeDtype = Nada.Core.Ops.Precisions.DType(p);
         Directory.CreateDirectory(outDir);
         io.Out.WriteLine($"generator {generatorPath}: {g.Config.ImgResolution} px; {seedList.Count} seeds, psi {psi}, noise {noiseName}");
         var all = new List<Tensor>();

@@ -13,6 +13,10 @@ namespace Nada.Core.Adaptation;
 /// and a frozen layer's bias correction must not move. Written here rather than taken from TorchSharp's
 /// <c>optim.Adam</c> because that optimiser's state is only reachable through its own binary file format
 /// and its <c>zero_grad</c> zeroes gradients instead of dropping them, which would advance frozen layers.
+/// For float16 training it also does what PyTorch's <c>GradScaler</c> does around <c>optimizer.step()</c>: the
+/// gradients carry a <see cref="LossScale"/> factor, which <see cref="Step"/> divides out, and a step whose gradients
+/// are not all finite is skipped (state untouched) and halves the scale. The scale never grows again (a NADA run is a
+/// few hundred steps; GradScaler grows it only after 2000 clean ones) and is part of the exported state.
 /// </remarks>
 public sealed class AdamOptimizer : IDisposable
 {
@@ -27,6 +31,32 @@ public sealed class AdamOptimizer : IDisposable
     public double Beta2 { get; }
     /// <summary>Term added to the denominator.</summary>
     public double Eps { get; }
+
+    /// <summary>
+    /// The factor the gradients carry (loss scaling); 1 = none. <see cref="Step"/> divides it out. Setting it (even to 1)
+    /// turns on the finite check of <see cref="Step"/>, which then stays on: the scale may halve down to 1 and below.
+    /// </summary>
+    public double LossScale
+    {
+        get => _lossScale;
+        set
+        {
+            if (!(value > 0) || !double.IsFinite(value)) throw new ArgumentException($"A loss scale must be positive and finite, got {value}.");
+            _lossScale = value;
+            ScalesLoss = true;
+        }
+    }
+
+    private double _lossScale = 1;
+
+    /// <summary>Whether loss scaling (and with it the finite check of every step) is on.</summary>
+    public bool ScalesLoss { get; private set; }
+
+    /// <summary>Steps skipped because a gradient was not finite (only with a <see cref="LossScale"/> other than 1).</summary>
+    public int SkippedSteps { get; private set; }
+
+    /// <summary>Name of the loss-scale entry in <see cref="ExportState"/>'s tensors.</summary>
+    public const string LossScaleKey = "loss_scale";
 
     /// <summary>Creates the optimiser over named parameters (names are the checkpoint keys of the state).</summary>
     public AdamOptimizer(IEnumerable<(string Name, Tensor Param)> parameters, double learningRate, double beta1, double beta2, double eps = 1e-8)
@@ -48,16 +78,29 @@ public sealed class AdamOptimizer : IDisposable
         }
     }
 
-    /// <summary>One Adam update of every parameter that has a gradient.</summary>
-    public void Step()
+    /// <summary>
+    /// One Adam update of every parameter that has a gradient (divided by <see cref="LossScale"/>). With a loss scale,
+    /// first checks that every gradient is finite (one host synchronisation); if not, skips the update, halves the
+    /// scale and returns false.
+    /// </summary>
+    public bool Step()
     {
         using var noGrad = torch.no_grad();
         using var scope = NewDisposeScope();
+        if (ScalesLoss && !GradientsFinite())
+        {
+            _lossScale /= 2;
+            SkippedSteps++;
+            return false;
+        }
         foreach (var (name, p) in _params)
         {
+            using var paramScope = NewDisposeScope();
             var grad = p.grad;
             if (grad is null)
                 continue;
+            if (_lossScale != 1)
+                grad = grad / _lossScale;
             if (!_state.TryGetValue(name, out var st))
             {
                 st = new ParamState(zeros_like(p).DetachFromDisposeScope(), zeros_like(p).DetachFromDisposeScope(), 0);
@@ -72,6 +115,13 @@ public sealed class AdamOptimizer : IDisposable
             var denom = (st.ExpAvgSq.sqrt() / Math.Sqrt(biasCorrection2)).add_(Eps);
             p.addcdiv_(st.ExpAvg, denom, -stepSize);
         }
+        return true;
+    }
+
+    private bool GradientsFinite()
+    {
+        var checks = _params.Where(p => p.Param.grad is not null).Select(p => isfinite(p.Param.grad!).all()).ToList();
+        return checks.Count == 0 || stack(checks).all().item<bool>();
     }
 
     /// <summary>The state as tensors (<c>exp_avg.NAME</c>, <c>exp_avg_sq.NAME</c>) and step counts by name.</summary>
@@ -85,6 +135,7 @@ public sealed class AdamOptimizer : IDisposable
             tensors["exp_avg_sq." + name] = st.ExpAvgSq;
             steps[name] = st.Step;
         }
+        if (ScalesLoss) tensors[LossScaleKey] = tensor(LossScale, dtype: ScalarType.Float64);
         return (tensors, steps);
     }
 
@@ -95,6 +146,7 @@ public sealed class AdamOptimizer : IDisposable
             st.Dispose();
         _state.Clear();
         var byName = _params.ToDictionary(p => p.Name, p => p.Param);
+        if (tensors.TryGetValue(LossScaleKey, out var scale)) LossScale = scale.to(ScalarType.Float64).item<double>();
         foreach (var (name, step) in steps)
         {
             if (!byName.TryGetValue(name, out var p))

@@ -2,6 +2,7 @@ using Nada.Core.Adaptation.Losses;
 using Nada.Core.Clip;
 using Nada.Core.Generators;
 using Nada.Core.Imaging;
+using Nada.Core.Ops;
 using static TorchSharp.torch;
 
 namespace Nada.Core.Adaptation;
@@ -9,7 +10,7 @@ namespace Nada.Core.Adaptation;
 /// <summary>Builds the CLIP losses of a request: loads the models, and for image-guided runs the target images and source samples.</summary>
 public static class AdaptationLossFactory
 {
-    /// <summary>Loads the request's CLIP models on <paramref name="device"/> and builds its losses.</summary>
+    /// <summary>Loads the request's CLIP models on <paramref name="device"/>, in the run's CLIP precision (see <see cref="AdaptationOptions.Precision"/>), and builds its losses.</summary>
     /// <param name="request">The run.</param>
     /// <param name="frozen">The source generator, for the source samples of an image-guided direction.</param>
     /// <param name="device">Where the models run.</param>
@@ -17,7 +18,7 @@ public static class AdaptationLossFactory
     public static ClipAdaptationLoss Create(AdaptationRequest request, StyleGenerator frozen, Device device, List<SkippedImage> skipped)
     {
         var o = request.Options;
-        var ensemble = ClipEnsemble.Load(request.ClipModels, new ClipLoadOptions(Device: device));
+        var ensemble = ClipEnsemble.Load(request.ClipModels, new ClipLoadOptions(Dtype: o.PlanFor(device).Clip.DType(), Device: device));
         try
         {
             var weights = new ClipLossWeights(o.LambdaDirection, o.LambdaGlobal, o.LambdaPatch, o.LambdaManifold, o.LambdaTexture);

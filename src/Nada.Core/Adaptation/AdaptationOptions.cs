@@ -89,6 +89,17 @@ public sealed record AdaptationOptions
     public int Seed { get; init; } = 2;
     /// <summary>Shorten prompts longer than CLIP's context (word by word, with a warning) instead of failing.</summary>
     public bool TruncatePrompts { get; init; }
+    /// <summary>
+    /// Compute precision (<c>--precision</c>): null = the device's default (generators float32; CLIP float16 on CUDA,
+    /// float32 on the CPU); a value applies to the generators and CLIP alike. Parameters and Adam state stay float32 and
+    /// losses are float32 either way (see <see cref="Ops.PrecisionPlan"/>).
+    /// </summary>
+    public Ops.ComputePrecision? Precision { get; init; }
+    /// <summary>Initial loss scale of float16 training (gradients of half activations underflow without it); halved after a step with non-finite gradients, which is skipped.</summary>
+    public float Fp16LossScale { get; init; } = 1024f;
+
+    /// <summary>The precision plan of this run on <paramref name="device"/>.</summary>
+    public Ops.PrecisionPlan PlanFor(TorchSharp.torch.Device device) => Ops.PrecisionPlan.For(Precision, device);
 
     /// <summary>The reference README's FFHQ settings: batch 2, k 18, one selection iteration, selection batch 8, no mixing.</summary>
     public static AdaptationOptions ReadmePreset { get; } = new()

@@ -1,3 +1,4 @@
+using Nada.Core.Ops;
 using Nada.Core.Generators;
 using Nada.Core.Generators.StyleGan2;
 using TorchSharp;
@@ -27,8 +28,10 @@ public static class LayerSelector
     /// <param name="k">How many entries to choose.</param>
     /// <param name="noise">Noise mode of the renders.</param>
     /// <param name="noiseGenerator">Source of random noise (null: the global generator).</param>
+    /// <param name="lossScale">Factor the loss is multiplied by before the gradient and the gradient divided by after it
+    /// (float16 synthesis: keeps the activation gradients above float16's underflow); 1 = none.</param>
     public static LayerSelection Select(StyleGenerator frozen, StyleGenerator trainable, IAdaptationLoss loss,
-        Tensor z, int iterations, double learningRate, int k, NoiseMode noise, Generator? noiseGenerator = null)
+        Tensor z, int iterations, double learningRate, int k, NoiseMode noise, Generator? noiseGenerator = null, double lossScale = 1)
     {
         using var scope = NewDisposeScope();
         int numWs = trainable.Config.NumWs;
@@ -46,7 +49,10 @@ public static class LayerSelector
                 using var step = NewDisposeScope();
                 var images = trainable.Synthesis(w, noise, noiseGenerator);              // [B, 3, H, W]
                 var l = loss.GlobalLoss(images);
+                if (lossScale != 1) l = l * lossScale;
+                step.Keep(l, w);                                        // autograd keeps what it needs
                 var grad = torch.autograd.grad([l], [w])[0];
+                if (lossScale != 1) grad = grad / lossScale;
                 using (no_grad())
                     w.sub_(grad * learningRate);                          // plain SGD, as torch.optim.SGD without momentum
             }

@@ -1,5 +1,6 @@
 using Nada.Core.Generators;
 using Nada.Core.Generators.StyleGan2;
+using Nada.Core.Ops;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -9,13 +10,22 @@ namespace Nada.Core.Adaptation;
 /// <param name="Total">The step's loss (scalar, detached).</param>
 /// <param name="Parts">Loss parts by name (detached).</param>
 /// <param name="Selection">Layer selection of the step, when it ran.</param>
-public sealed record TrainStepResult(Tensor Total, IReadOnlyDictionary<string, Tensor> Parts, LayerSelection? Selection);
+/// <param name="UpdateSkipped">float16 only: a gradient was not finite, so Adam skipped the update and halved the loss scale.</param>
+public sealed record TrainStepResult(Tensor Total, IReadOnlyDictionary<string, Tensor> Parts, LayerSelection? Selection, bool UpdateSkipped = false);
 
 /// <summary>
 /// One StyleGAN-NADA training step after another: a frozen and a trainable generator render the same W from
 /// the frozen mapping network, the CLIP losses compare the two images, Adam updates the trainable layers.
 /// Adaptive layer freezing picks those layers per step; otherwise a phase preset fixes them.
 /// </summary>
+/// <remarks>
+/// Precision (<see cref="AdaptationOptions.Precision"/>): both generators synthesise in the plan's dtype with float32
+/// parameters; the images, the losses, the gradients of the parameters and Adam's state are float32. In float16 the
+/// loss is multiplied by <see cref="AdamOptimizer.LossScale"/> before the backward pass (half-precision activation
+/// gradients underflow otherwise) and Adam divides it out.
+/// Memory: the frozen images and their CLIP features are computed without a graph; every layer releases its
+/// intermediates as it goes, so the step holds what autograd saved and little else (see the engine README).
+/// </remarks>
 public sealed class NadaTrainer : IDisposable
 {
     private readonly StyleGenerator _frozen;
@@ -43,6 +53,10 @@ public sealed class NadaTrainer : IDisposable
         foreach (var p in frozen.parameters())
             p.requires_grad_(false);
         _frozen.eval();
+        Plan = options.PlanFor(trainable.LatentAvg.device);
+        var dtype = Plan.Generator.DType();
+        _frozen.ComputeDtype = dtype;
+        _trainable.ComputeDtype = dtype;
         _params = trainable.named_parameters().Select(np => (np.name, np.parameter)).ToList();
         int k = options.AutoLayerK ?? numWs;
         SelectsLayers = options.AutoLayerIters > 0 && k < numWs;
@@ -56,7 +70,11 @@ public sealed class NadaTrainer : IDisposable
         }
         var (beta1, beta2) = options.AdamBetas;
         Optimizer = new AdamOptimizer(_params.Select(p => (p.Name, (Tensor)p.Param)), options.AdamLearningRate, beta1, beta2);
+        if (Plan.Generator == Ops.ComputePrecision.Fp16) Optimizer.LossScale = options.Fp16LossScale;
     }
+
+    /// <summary>The precisions the generators (and, where the caller built them so, the CLIP models) compute in.</summary>
+    public Ops.PrecisionPlan Plan { get; }
 
     /// <summary>Names of the parameters that train at the moment.</summary>
     public IReadOnlyList<string> TrainableParameterNames =>
@@ -96,7 +114,7 @@ public sealed class NadaTrainer : IDisposable
                 throw new ArgumentNullException(nameof(selectionZ), "Layer selection is on: a selection batch is needed.");
             int numWs = _trainable.Config.NumWs;
             selection = LayerSelector.Select(_frozen, _trainable, _loss, selectionZ, _options.AutoLayerIters,
-                _options.WSgdLr, _options.AutoLayerK ?? numWs, _options.TrainNoise, noise);
+                _options.WSgdLr, _options.AutoLayerK ?? numWs, _options.TrainNoise, noise, Optimizer.LossScale);
             var layers = selection.Chosen
                 .SelectMany(i => _trainable.TrainableLayersForWPlusEntry(i, _options.LayerMapping))
                 .ToList();
@@ -109,11 +127,11 @@ public sealed class NadaTrainer : IDisposable
         var trainableImages = _trainable.Synthesis(wPlus, _options.TrainNoise, noise);   // [B, 3, H, W]
         var (total, parts) = _loss.Compute(frozenImages, trainableImages);
         Optimizer.ZeroGrad();
-        total.backward();
-        Optimizer.Step();
+        (Optimizer.LossScale == 1 ? total : total * Optimizer.LossScale).backward();
+        bool applied = Optimizer.Step();
         Optimizer.ZeroGrad();
         var detachedParts = parts.ToDictionary(kv => kv.Key, kv => kv.Value.detach().MoveToOuterDisposeScope());
-        return new TrainStepResult(total.detach().MoveToOuterDisposeScope(), detachedParts, selection);
+        return new TrainStepResult(total.detach().MoveToOuterDisposeScope(), detachedParts, selection, !applied);
     }
 
     /// <summary>Frozen and adapted renders of fixed latents (no gradient), for previews.</summary>

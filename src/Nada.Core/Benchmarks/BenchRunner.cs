@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Reflection;
 using Nada.Core.Adaptation;
 using Nada.Core.Generators;
+using Nada.Core.Ops;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -16,27 +17,50 @@ public sealed class BenchRunner(BenchShapes shapes, Device device, int warmup, i
 {
     private readonly bool _cuda = device.type == DeviceType.CUDA;
 
-    /// <summary>Runs the workloads (the first-step workload first, so its process-start time means something) and reports them in number order.</summary>
-    public BenchReport Run(IReadOnlyList<BenchWorkload> workloads)
+    /// <summary>Runs the workloads (the first-step workload first, so its process-start time means something) in the default precision.</summary>
+    public BenchReport Run(IReadOnlyList<BenchWorkload> workloads) => Run(workloads, [null]);
+
+    /// <summary>
+    /// Runs the workloads once per precision (null: the device's default plan, see <see cref="PrecisionPlan.For"/>),
+    /// precision by precision; within the first precision the start-up workloads run first, so their process-start time
+    /// means something. Results are reported in precision order, then workload number.
+    /// </summary>
+    public BenchReport Run(IReadOnlyList<BenchWorkload> workloads, IReadOnlyList<ComputePrecision?> precisions)
     {
         if (warmup < 0) throw new ArgumentException($"Warm-up steps must be 0 or more (got {warmup}).");
         if (repeats < 1) throw new ArgumentException($"Repeats must be at least 1 (got {repeats}).");
+        if (precisions.Count == 0) throw new ArgumentException("Give at least one precision.");
         var started = DateTimeOffset.Now;
         var probe = new MemoryProbe(_cuda);
         var ordered = workloads.OrderBy(w => BenchWorkloads.StartUp.Contains(w) ? -100 + BenchWorkloads.StartUp.ToList().IndexOf(w) : (int)w).ToList();
         var results = new List<BenchWorkloadResult>();
-        foreach (var w in ordered)
+        foreach (var precision in precisions)
         {
-            log?.WriteLine($"running {(int)w} {BenchWorkloads.Name(w)} ({shapes.Name} shapes, {device.type})...");
-            results.Add(w switch
+            var plan = PrecisionPlan.For(precision, device);
+            string label = precision?.Name() ?? "default";
+            var batch = new List<BenchWorkloadResult>();
+            foreach (var w in ordered)
             {
-                BenchWorkload.FirstStep => FirstStep(probe),
-                BenchWorkload.Sample => Sample(probe),
-                BenchWorkload.FreshProcess => FreshProcess(probe),
-                _ => Train(w, probe),
-            });
+                log?.WriteLine($"running {(int)w} {BenchWorkloads.Name(w)} ({shapes.Name} shapes, {device.type}, precision {label}: {plan})...");
+                probe.ResetSteps();
+                var r = w switch
+                {
+                    BenchWorkload.FirstStep => FirstStep(probe, plan),
+                    BenchWorkload.Sample => Sample(probe, plan),
+                    BenchWorkload.FreshProcess => FreshProcess(probe, plan),
+                    _ => Train(w, probe, plan),
+                };
+                batch.Add(r with
+                {
+                    Precision = label,
+                    PrecisionDetail = plan.ToString(),
+                    StepPeakMemoryBytes = probe.StepPeak(),
+                    StepMemorySource = probe.StepSource,
+                });
+            }
+            results.AddRange(batch.OrderBy(r => r.Id));
         }
-        return new BenchReport(Environment(probe), started, results.OrderBy(r => r.Id).ToList());
+        return new BenchReport(Environment(probe, precisions.Count), started, results);
     }
 
     /// <summary>The trainer options of a training workload, from the reference README preset.</summary>
@@ -53,11 +77,11 @@ public sealed class BenchRunner(BenchShapes shapes, Device device, int warmup, i
         };
     }
 
-    private BenchWorkloadResult Train(BenchWorkload w, MemoryProbe probe)
+    private BenchWorkloadResult Train(BenchWorkload w, MemoryProbe probe, PrecisionPlan plan)
     {
         var o = OptionsFor(w);
         var build = Stopwatch.StartNew();
-        using var rig = new TrainingRig(shapes, o, device);
+        using var rig = new TrainingRig(shapes, o, device, plan);
         log?.WriteLine($"  networks built in {build.Elapsed.TotalSeconds:F1} s");
         string what = w switch
         {
@@ -69,9 +93,10 @@ public sealed class BenchRunner(BenchShapes shapes, Device device, int warmup, i
         return Result(w, what, times, null, probe);
     }
 
-    private BenchWorkloadResult Sample(MemoryProbe probe)
+    private BenchWorkloadResult Sample(MemoryProbe probe, PrecisionPlan plan)
     {
         using var g = TrainingRig.RandomGenerator(shapes, device);
+        g.ComputeDtype = plan.Generator.DType();
         using var gen = new Generator(11);
         int batch = shapes.SampleBatch;
         var times = Time(_ =>
@@ -88,23 +113,30 @@ public sealed class BenchRunner(BenchShapes shapes, Device device, int warmup, i
             times, batch / median, probe);
     }
 
-    private BenchWorkloadResult FirstStep(MemoryProbe probe)
+    private BenchWorkloadResult FirstStep(MemoryProbe probe, PrecisionPlan plan)
     {
+        probe.BeginStep();
         var sw = Stopwatch.StartNew();
-        using var rig = new TrainingRig(shapes, OptionsFor(BenchWorkload.FirstStep), device);
+        using var rig = new TrainingRig(shapes, OptionsFor(BenchWorkload.FirstStep), device, plan);
+        double construction = sw.Elapsed.TotalSeconds;
         rig.Step(0);
         Synchronize(null);
         double sinceConstruction = sw.Elapsed.TotalSeconds;
         double sinceStart = (DateTime.Now - Process.GetCurrentProcess().StartTime).TotalSeconds;
         probe.Sample();
         return Result(BenchWorkload.FirstStep,
-            "process start (and model construction) to the end of the first training step, README settings, random weights (no file reading)",
-            [sinceConstruction], null, probe, 0) with { SecondsSinceProcessStart = sinceStart, SecondsSinceConstruction = sinceConstruction };
+            "process start (and model construction) to the end of the first training step, README settings, random weights (no file reading); its step memory includes construction",
+            [sinceConstruction], null, probe, 0) with
+            {
+                SecondsSinceProcessStart = sinceStart,
+                SecondsSinceConstruction = sinceConstruction,
+                ConstructionSeconds = construction,
+            };
     }
 
-    private BenchWorkloadResult FreshProcess(MemoryProbe probe)
+    private BenchWorkloadResult FreshProcess(MemoryProbe probe, PrecisionPlan plan)
     {
-        using var rig = new TrainingRig(shapes, OptionsFor(BenchWorkload.FreshProcess), device);
+        using var rig = new TrainingRig(shapes, OptionsFor(BenchWorkload.FreshProcess), device, plan);
         var fresh = Time(step => rig.Step(step), probe);
         // A sampling call on another thread, as an inline sampling request of the web app makes one.
         var sampler = new Thread(() =>
@@ -112,6 +144,7 @@ public sealed class BenchRunner(BenchShapes shapes, Device device, int warmup, i
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             using var g = TrainingRig.RandomGenerator(shapes, device);
+            g.ComputeDtype = plan.Generator.DType();
             Synchronize(g.Generate(randn([2, g.Config.ZDim]).to(device), 0.7f));
         }) { Name = "bench sampling call" };
         sampler.Start();
@@ -127,11 +160,12 @@ public sealed class BenchRunner(BenchShapes shapes, Device device, int warmup, i
         var times = new List<double>();
         for (int i = 0; i < warmup + repeats; i++)
         {
+            probe.BeginStep();
             var sw = Stopwatch.StartNew();
             step(i);
             Synchronize(null);
             double s = sw.Elapsed.TotalSeconds;
-            probe.Sample();
+            probe.Sample(countStep: i >= warmup);
             log?.WriteLine($"  step {i + 1}/{warmup + repeats}{(i < warmup ? " (warm-up)" : "")}: {s:F4} s");
             if (i >= warmup) times.Add(s);
         }
@@ -154,20 +188,23 @@ public sealed class BenchRunner(BenchShapes shapes, Device device, int warmup, i
         return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
     }
 
-    private BenchEnvironmentInfo Environment(MemoryProbe probe)
+    private BenchEnvironmentInfo Environment(MemoryProbe probe, int precisionCount)
     {
         var notes = new List<string>
         {
-            (shapes.Name == "full" ? "random weights of the real shapes" : "random weights of tiny shapes") + "; the CLIP loss is the directional loss photo -> sketch over every CLIP model with weight 1",
-            "peak memory: " + probe.Source + (_cuda ? "" : "; it grows over the workloads of one process, run one workload per process for per-workload figures"),
+            (shapes.Name == "small" ? "random weights of tiny shapes" : "random weights of the real shapes") + "; the CLIP loss is the directional loss photo -> sketch over every CLIP model with weight 1",
+            "process peak memory: " + probe.Source + (_cuda ? "" : "; it grows over the workloads of one process, run one workload per process for per-workload figures"),
         };
+        if (probe.StepSource is { } stepSource) notes.Add("step peak memory: " + stepSource);
+        if (precisionCount > 1) notes.Add("several precisions in one process: only the first precision's first_step is timed from a fresh process");
         if (_cuda) notes.Add("the CUDA reserve only grows within a process: run one workload per process for per-workload peaks");
-        if (shapes.Name != "full") notes.Add("small shapes: not comparable to the reference's figures");
+        if (shapes.Name == "small") notes.Add("small shapes: not comparable to the reference's figures");
         string name = _cuda ? probe.GpuName ?? "CUDA device (name unavailable: NVML not loaded)" : CpuName();
         var tsVersion = typeof(torch).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
                         ?? typeof(torch).Assembly.GetName().Version?.ToString() ?? "unknown";
         return new BenchEnvironmentInfo(device.type == DeviceType.CUDA ? "cuda" : "cpu", name, tsVersion, LibTorchVersion(),
-            LoadedLibTorch(), get_num_threads(), shapes.Name, notes, EngineRuntime.EnvironmentNote);
+            LoadedLibTorch(), get_num_threads(), shapes.Name, notes, EngineRuntime.EnvironmentNote, shapes.Describe(),
+            _cuda ? EngineDevice.Tf32Enabled() : null);
     }
 
     private static string LibTorchVersion()

@@ -4,7 +4,7 @@ using Nada.Core.Generators.StyleGan2;
 namespace Nada.Core.Benchmarks;
 
 /// <summary>The network shapes a benchmark runs: the generator, the CLIP ensemble, and the k of the real-selection workload.</summary>
-/// <param name="Name">"full" or "small".</param>
+/// <param name="Name">"full", "r256" or "small" (see <see cref="Parse"/>).</param>
 /// <param name="Generator">StyleGAN2 architecture (random weights).</param>
 /// <param name="Clip">CLIP architectures of the ensemble, each with weight 1 (random weights).</param>
 /// <param name="SelectionK">W+ entries the real-selection workload trains (below the W+ count).</param>
@@ -16,6 +16,25 @@ public sealed record BenchShapes(string Name, StyleGan2Config Generator, IReadOn
     /// <summary>StyleGAN2 FFHQ config-f (1024 px, 512-dim z and w, 8 mapping layers, channels min(32768 / res, 512)) and CLIP ViT-B/32 + ViT-B/16; k 12 of 18.</summary>
     public static BenchShapes Full { get; } = new("full", ConfigF(1024, 512, 8, 32768), [ViTB(32), ViTB(16)], 12);
 
+    /// <summary>
+    /// The shapes of the issue's side-by-side memory table against the reference: a 256 px generator with config-f's
+    /// widths (512-dim z and w, 8 mapping layers, channels min(32768 / res, 512), 14 W+ entries) and CLIP ViT-B/32 alone;
+    /// k 12 of 14.
+    /// </summary>
+    public static BenchShapes R256 { get; } = new("r256", ConfigF(256, 512, 8, 32768), [ViTB(32)], 12);
+
+    /// <summary>The names <see cref="Parse"/> accepts.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["full", "r256", "small"];
+
+    /// <summary>The shapes named <paramref name="name"/>; throws an <see cref="ArgumentException"/> naming the choices.</summary>
+    public static BenchShapes Parse(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "full" => Full,
+        "r256" => R256,
+        "small" => Small,
+        _ => throw new ArgumentException($"Unknown shapes '{name}'; use one of {string.Join(", ", Names)}."),
+    };
+
     /// <summary>Tiny shapes for CI on a CPU: a 64 px generator with 64-dim latents and 2-layer ViT-B-like CLIPs of width 128 (patch 32 and 16).</summary>
     public static BenchShapes Small { get; } = new("small", ConfigF(64, 64, 2, 4096, maxChannels: 64), [SmallViT(32), SmallViT(16)], 7);
 
@@ -25,6 +44,17 @@ public sealed record BenchShapes(string Name, StyleGan2Config Generator, IReadOn
         var ch = new Dictionary<int, int>();
         for (int r = 4; r <= resolution; r *= 2) ch[r] = Math.Min(channelBase / r, maxChannels);
         return new StyleGan2Config(resolution, dim, dim, mappingLayers, ch).Validate();
+    }
+
+    /// <summary>The shapes in words: "StyleGAN2 256 px (z/w 512, 8 mapping layers, channels 4:512 ... 256:128, 14 W+); CLIP ViT-B/32".</summary>
+    public string Describe()
+    {
+        var g = Generator;
+        var channels = string.Join(" ", g.Channels.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}:{kv.Value}"));
+        var clips = string.Join(" + ", Clip.Select(c => c.IsVisionTransformer
+            ? $"ViT (width {c.VisionWidth}, {c.VisionLayers[0]} layers, patch {c.VisionPatchSize}, {c.ImageResolution} px; text width {c.TransformerWidth}, {c.TransformerLayers} layers)"
+            : $"ResNet (width {c.VisionWidth}, {c.ImageResolution} px)"));
+        return $"StyleGAN2 {g.ImgResolution} px (z/w {g.ZDim}/{g.WDim}, {g.MappingLayers} mapping layers, channels {channels}, {g.NumWs} W+ entries); CLIP {clips}; selection k {SelectionK}; sampling batch {SampleBatch}";
     }
 
     /// <summary>OpenAI's ViT-B/<paramref name="patch"/> at 224 px: embed 512, width 768, 12 layers; text width 512, 12 layers, vocab 49408, context 77.</summary>

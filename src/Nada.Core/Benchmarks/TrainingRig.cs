@@ -2,6 +2,7 @@ using Nada.Core.Adaptation;
 using Nada.Core.Adaptation.Losses;
 using Nada.Core.Clip;
 using Nada.Core.Generators;
+using Nada.Core.Ops;
 using static TorchSharp.torch;
 
 namespace Nada.Core.Benchmarks;
@@ -23,18 +24,22 @@ public sealed class TrainingRig : IDisposable
     /// <summary>The trainer.</summary>
     public NadaTrainer Trainer { get; }
 
-    /// <summary>Builds the networks (random weights, seeded) on <paramref name="device"/> and the trainer.</summary>
-    public TrainingRig(BenchShapes shapes, AdaptationOptions options, Device device)
+    /// <summary>
+    /// Builds the networks (random weights, seeded) on <paramref name="device"/> and the trainer; <paramref name="plan"/>
+    /// sets the compute precision of the generators (through the options) and the CLIP models (default: float32).
+    /// </summary>
+    public TrainingRig(BenchShapes shapes, AdaptationOptions options, Device device, PrecisionPlan? plan = null)
     {
+        plan ??= PrecisionPlan.Fp32;
         _device = device;
-        Options = options;
+        Options = options with { Precision = plan.Generator };
         _frozen = RandomGenerator(shapes, device);
         _trainable = _frozen.Clone();
-        var ensemble = new ClipEnsemble(shapes.Clip.Select((c, i) => (RandomClip.Create(c, seed: 100 + i, device: device), 1f)).ToList());
+        var ensemble = new ClipEnsemble(shapes.Clip.Select((c, i) => (RandomClip.Create(c, seed: 100 + i, device: device, dtype: plan.Clip.DType()), 1f)).ToList());
         ClipLossSet? losses = null;
         try
         {
-            losses = new ClipLossSet(ensemble, new ClipLossWeights(options.LambdaDirection), "photo", "sketch");
+            losses = new ClipLossSet(ensemble, new ClipLossWeights(Options.LambdaDirection), "photo", "sketch");
             _loss = new ClipAdaptationLoss(ensemble, losses, "sketch");
         }
         catch
@@ -43,7 +48,7 @@ public sealed class TrainingRig : IDisposable
             ensemble.Dispose();
             throw;
         }
-        Trainer = new NadaTrainer(_frozen, _trainable, _loss, options);
+        Trainer = new NadaTrainer(_frozen, _trainable, _loss, Options);
     }
 
     /// <summary>A generator of the shapes with its random initial weights (seeded), on <paramref name="device"/>.</summary>

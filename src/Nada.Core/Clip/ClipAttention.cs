@@ -1,3 +1,4 @@
+using Nada.Core.Ops;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -32,15 +33,22 @@ internal sealed class ClipAttention : nn.Module<Tensor, Tensor?, Tensor>
     {
         var (n, l, w) = (x.shape[0], x.shape[1], x.shape[2]);
         var headDim = w / heads;
+        using var scope = NewDisposeScope();
         var qkv = nn.functional.linear(x, in_proj_weight, in_proj_bias);   // [N, L, 3W]
         var parts = qkv.chunk(3, -1);
         var q = parts[0].reshape(n, l, heads, headDim).transpose(1, 2);      // [N, H, L, hd]
         var k = parts[1].reshape(n, l, heads, headDim).transpose(1, 2);
         var v = parts[2].reshape(n, l, heads, headDim).transpose(1, 2);
         var scores = matmul(q * Math.Pow(headDim, -0.5), k.transpose(-2, -1)); // [N, H, L, L]
-        if (mask is not null) scores = scores + mask.to(scores.dtype);
+        scope.Keep(scores, v);
+        if (mask is not null)
+        {
+            scores = scores + mask.to(scores.dtype);
+            scope.Keep(scores, v);
+        }
         var attn = scores.softmax(-1);
-        var o = matmul(attn, v).transpose(1, 2).reshape(n, l, w);               // [N, L, W]
-        return out_proj.forward(o);
+        scope.Keep(attn, v);
+        var o = scope.Keep(matmul(attn, v).transpose(1, 2).reshape(n, l, w));  // [N, L, W]
+        return out_proj.forward(o).MoveToOuterDisposeScope();
     }
 }

@@ -21,8 +21,9 @@ internal sealed class ClipLayerNorm : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
+        using var scope = NewDisposeScope();
         var y = nn.functional.layer_norm(x.to(ScalarType.Float32), [weight.shape[0]],
             weight.to(ScalarType.Float32), bias.to(ScalarType.Float32), 1e-5);
-        return y.to(x.dtype);
+        return y.to(x.dtype).MoveToOuterDisposeScope();
     }
 }

@@ -8,7 +8,8 @@ namespace Nada.Core.Clip;
 /// A CLIP model (OpenAI architecture): an image tower (ViT or ModifiedResNet) and a causal text
 /// transformer mapping into one embedding space. Parameter names equal OpenAI's state-dict keys.
 /// Build it with <see cref="ClipLoader"/>; the model is frozen (no parameter requires a gradient) and in
-/// eval mode, but gradients flow to its inputs.
+/// eval mode, but gradients flow to its inputs. A model stored in half precision (bfloat16/float16) computes in it
+/// and returns float32 features: losses are computed in float32 (the cast is this module's boundary).
 /// </summary>
 public sealed class ClipModel : nn.Module
 {
@@ -48,17 +49,29 @@ public sealed class ClipModel : nn.Module
         RegisterComponents();
     }
 
-    /// <summary>Encodes preprocessed images [N, 3, R, R] (see <see cref="ClipPreprocessor"/>) to unnormalised features [N, EmbedDim].</summary>
+    /// <summary>The dtype the model is stored and computes in.</summary>
+    public ScalarType Dtype => positional_embedding.dtype;
+
+    /// <summary>The dtype of the features: float32 for a half-precision model, else the model's.</summary>
+    public ScalarType FeatureDtype => Dtype is ScalarType.Float16 or ScalarType.BFloat16 ? ScalarType.Float32 : Dtype;
+
+    /// <summary>Encodes preprocessed images [N, 3, R, R] (see <see cref="ClipPreprocessor"/>) to unnormalised features [N, EmbedDim] in <see cref="FeatureDtype"/>.</summary>
     public Tensor EncodeImage(Tensor preprocessed)
     {
         if (preprocessed.dim() != 4 || preprocessed.shape[1] != 3 || preprocessed.shape[2] != InputResolution || preprocessed.shape[3] != InputResolution)
             throw new ArgumentException(
                 $"CLIP expects images of shape [N, 3, {InputResolution}, {InputResolution}], got [{string.Join(", ", preprocessed.shape)}]; run them through ClipPreprocessor.",
                 nameof(preprocessed));
-        return visual.forward(preprocessed);
+        using var scope = NewDisposeScope();
+        return visual.forward(preprocessed).to(FeatureDtype).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Encodes token ids [N, ContextLength] (see <see cref="ClipTokenizer"/>) to unnormalised features [N, EmbedDim], pooled at the end-of-text token (the highest id).</summary>
+    /// <summary>
+    /// Encodes token ids [N, ContextLength] (see <see cref="ClipTokenizer"/>) to unnormalised features [N, EmbedDim] in
+    /// <see cref="FeatureDtype"/>, pooled at the end-of-text token (the highest id). The attention is causal, so the
+    /// padding after the last end-of-text token of the batch cannot change any pooled feature: the sequence is cut
+    /// there (a prompt template of about 10 tokens runs over 12 positions instead of 77; one host synchronisation).
+    /// </summary>
     public Tensor EncodeText(Tensor tokens)
     {
         if (tokens.dim() != 2 || tokens.shape[1] != Config.ContextLength)
@@ -67,15 +80,16 @@ public sealed class ClipModel : nn.Module
                 nameof(tokens));
         using var scope = NewDisposeScope();
         tokens = tokens.to(ScalarType.Int64, positional_embedding.device);
-        var dtype = positional_embedding.dtype;
-        var x = token_embedding.forward(tokens).to(dtype) + positional_embedding;   // [N, L, W]
-        var l = tokens.shape[1];
-        var mask = full(l, l, float.NegativeInfinity, dtype: dtype, device: x.device).triu(1); // [L, L] causal
-        x = ln_final.forward(transformer.forward(x, mask));
         var eot = tokens.argmax(-1);                                                 // [N]
+        long l = eot.max().item<long>() + 1;                                         // last end-of-text position + 1
+        tokens = tokens.narrow(1, 0, l);                                             // [N, l]
+        var dtype = positional_embedding.dtype;
+        var x = token_embedding.forward(tokens).to(dtype) + positional_embedding.narrow(0, 0, l);   // [N, l, W]
+        var mask = full(l, l, float.NegativeInfinity, dtype: dtype, device: x.device).triu(1); // [l, l] causal
+        x = ln_final.forward(transformer.forward(x, mask));
         var rows = arange(tokens.shape[0], dtype: ScalarType.Int64, device: x.device);
         var pooled = x.index(TensorIndex.Tensor(rows), TensorIndex.Tensor(eot));     // [N, W]
-        return matmul(pooled, text_projection).MoveToOuterDisposeScope();           // [N, EmbedDim]
+        return matmul(pooled, text_projection).to(FeatureDtype).MoveToOuterDisposeScope();   // [N, EmbedDim]
     }
 
     /// <summary>Cosine-similarity logits scaled by exp(LogitScale): (per image [Ni, Nt], per text [Nt, Ni]).</summary>
@@ -84,7 +98,7 @@ public sealed class ClipModel : nn.Module
         using var scope = NewDisposeScope();
         var img = imageFeatures / imageFeatures.norm(1, true);
         var txt = textFeatures / textFeatures.norm(1, true);
-        var perImage = logit_scale.exp() * matmul(img, txt.t());                     // [Ni, Nt]
+        var perImage = logit_scale.to(img.dtype).exp() * matmul(img, txt.t().to(img.dtype));   // [Ni, Nt]
         return (perImage.MoveToOuterDisposeScope(), perImage.t().MoveToOuterDisposeScope());
     }
 }

@@ -1,3 +1,4 @@
+using Nada.Core.Ops;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -23,9 +24,10 @@ internal sealed class ClipMlp : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        var h = c_fc.forward(x);
-        h = activation == ClipActivation.QuickGelu ? h * sigmoid(1.702 * h) : nn.functional.gelu(h);
-        return c_proj.forward(h);
+        using var scope = NewDisposeScope();
+        var h = c_fc.forward(x);                                                // [N, L, 4W]
+        h = scope.Keep(activation == ClipActivation.QuickGelu ? h * sigmoid(1.702 * h) : nn.functional.gelu(h));
+        return c_proj.forward(h).MoveToOuterDisposeScope();
     }
 }
 
@@ -50,8 +52,10 @@ internal sealed class ResidualAttentionBlock : nn.Module<Tensor, Tensor?, Tensor
 
     public override Tensor forward(Tensor x, Tensor? mask)
     {
-        x = x + attn.forward(ln_1.forward(x), mask);
-        return x + mlp.forward(ln_2.forward(x));
+        // Only the residual stream stays referenced between the two halves (the dispose-scope rule).
+        using var scope = NewDisposeScope();
+        x = scope.Keep(x + attn.forward(ln_1.forward(x), mask));
+        return scope.Keep(x + mlp.forward(ln_2.forward(x))).MoveToOuterDisposeScope();
     }
 }
 
@@ -71,7 +75,9 @@ internal sealed class ClipTransformer : nn.Module<Tensor, Tensor?, Tensor>
 
     public override Tensor forward(Tensor x, Tensor? mask)
     {
-        foreach (var block in resblocks) x = block.forward(x, mask);
-        return x;
+        using var scope = NewDisposeScope();
+        var y = x.alias();
+        foreach (var block in resblocks) y = scope.Keep(block.forward(y, mask));
+        return y.MoveToOuterDisposeScope();
     }
 }

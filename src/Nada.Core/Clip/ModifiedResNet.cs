@@ -1,3 +1,4 @@
+using Nada.Core.Ops;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -25,8 +26,10 @@ internal sealed class BottleneckDownsample : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        if (stride > 1) x = nn.functional.avg_pool2d(x, stride);
-        return bn.forward(conv.forward(x));
+        using var scope = NewDisposeScope();
+        var y = stride > 1 ? nn.functional.avg_pool2d(x, stride) : x;
+        y = scope.Keep(conv.forward(y));
+        return bn.forward(y).MoveToOuterDisposeScope();
     }
 }
 
@@ -64,12 +67,18 @@ internal sealed class Bottleneck : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        var o = nn.functional.relu(bn1.forward(conv1.forward(x)));
-        o = nn.functional.relu(bn2.forward(conv2.forward(o)));
-        if (stride > 1) o = nn.functional.avg_pool2d(o, stride);
-        o = bn3.forward(conv3.forward(o));
+        // Each stage keeps only its result alive (the dispose-scope rule); x is the caller's.
+        using var scope = NewDisposeScope();
+        var o = scope.Keep(conv1.forward(x));
+        o = scope.Keep(nn.functional.relu(bn1.forward(o)));
+        o = scope.Keep(conv2.forward(o));
+        o = scope.Keep(nn.functional.relu(bn2.forward(o)));
+        if (stride > 1) o = scope.Keep(nn.functional.avg_pool2d(o, stride));
+        o = scope.Keep(conv3.forward(o));
+        o = scope.Keep(bn3.forward(o));
         var identity = downsample is null ? x : downsample.forward(x);
-        return nn.functional.relu(o + identity);
+        o = scope.Keep(o + identity);
+        return nn.functional.relu(o).MoveToOuterDisposeScope();
     }
 }
 
@@ -103,6 +112,7 @@ internal sealed class AttentionPool2d : nn.Module<Tensor, Tensor>
     /// <returns>[N, outputDim]</returns>
     public override Tensor forward(Tensor x)
     {
+        using var scope = NewDisposeScope();
         x = x.flatten(2).transpose(1, 2);                                       // [N, HW, C]
         x = cat([x.mean([1], keepdim: true), x], 1);                            // [N, HW+1, C]
         x = x + positional_embedding.to(x.dtype);
@@ -113,7 +123,7 @@ internal sealed class AttentionPool2d : nn.Module<Tensor, Tensor>
         var v = v_proj.forward(x).reshape(n, l, heads, hd).transpose(1, 2);
         var attn = matmul(q * Math.Pow(hd, -0.5), k.transpose(-2, -1)).softmax(-1);       // [N, H, 1, L]
         var o = matmul(attn, v).transpose(1, 2).reshape(n, c);                             // [N, C]
-        return c_proj.forward(o);
+        return c_proj.forward(o).MoveToOuterDisposeScope();
     }
 }
 
@@ -165,13 +175,16 @@ internal sealed class ModifiedResNet : nn.Module<Tensor, Tensor>
     /// <returns>Image features [N, embed].</returns>
     public override Tensor forward(Tensor x)
     {
-        x = x.to(conv1.weight!.dtype);
-        x = nn.functional.relu(bn1.forward(conv1.forward(x)));                 // [N, w/2, R/2, R/2]
-        x = nn.functional.relu(bn2.forward(conv2.forward(x)));
-        x = nn.functional.relu(bn3.forward(conv3.forward(x)));
-        x = nn.functional.avg_pool2d(x, 2);                                     // [N, w, R/4, R/4]
+        using var scope = NewDisposeScope();
+        var y = x.to(conv1.weight!.dtype);
+        foreach (var (conv, bn) in new[] { (conv1, bn1), (conv2, bn2), (conv3, bn3) })
+        {
+            y = scope.Keep(conv.forward(y));
+            y = scope.Keep(nn.functional.relu(bn.forward(y)));  // [N, w/2, R/2, R/2] ... [N, w, R/2, R/2]
+        }
+        y = scope.Keep(nn.functional.avg_pool2d(y, 2));        // [N, w, R/4, R/4]
         foreach (var stage in new[] { layer1, layer2, layer3, layer4 })
-            foreach (var block in stage) x = block.forward(x);                  // -> [N, 32w, R/32, R/32]
-        return attnpool.forward(x);
+            foreach (var block in stage) y = scope.Keep(block.forward(y));   // -> [N, 32w, R/32, R/32]
+        return attnpool.forward(y).MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,4 @@
+using Nada.Core.Ops;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -35,12 +36,14 @@ internal sealed class VisionTransformer : nn.Module<Tensor, Tensor>
     /// <returns>Image features [N, embed].</returns>
     public override Tensor forward(Tensor x)
     {
-        x = conv1.forward(x.to(conv1.weight!.dtype));                          // [N, W, g, g]
-        x = x.flatten(2).transpose(1, 2);                                       // [N, g*g, W]
-        var cls = class_embedding.to(x.dtype).expand(x.shape[0], 1, -1);        // [N, 1, W]
-        x = cat([cls, x], 1) + positional_embedding.to(x.dtype);               // [N, g*g+1, W]
-        x = transformer.forward(ln_pre.forward(x), null);
-        x = ln_post.forward(x[.., 0, ..]);                                      // [N, W]
-        return matmul(x, proj);                                                 // [N, embed]
+        using var scope = NewDisposeScope();
+        var y = scope.Keep(conv1.forward(x.to(conv1.weight!.dtype)));   // [N, W, g, g]
+        y = y.flatten(2).transpose(1, 2);                                       // [N, g*g, W]
+        var cls = class_embedding.to(y.dtype).expand(y.shape[0], 1, -1);        // [N, 1, W]
+        y = scope.Keep(cat([cls, y], 1) + positional_embedding.to(y.dtype));   // [N, g*g+1, W]
+        y = scope.Keep(ln_pre.forward(y));
+        y = scope.Keep(transformer.forward(y, null));
+        y = scope.Keep(ln_post.forward(y[.., 0, ..]));          // [N, W]
+        return matmul(y, proj).MoveToOuterDisposeScope();                       // [N, embed]
     }
 }

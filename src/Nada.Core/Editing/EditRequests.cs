@@ -15,6 +15,8 @@ public sealed record InversionRequest
     public IReadOnlyList<ClipModelChoice> ClipModels { get; init; } = [];
     /// <summary>Settings.</summary>
     public InversionOptions Options { get; init; } = new();
+    /// <summary>Compute precision of the generator and CLIP (<c>--precision</c>); null = the device's default (see <see cref="Ops.PrecisionPlan.For"/>).</summary>
+    public Ops.ComputePrecision? Precision { get; init; }
 }
 
 /// <summary>Where an edit starts: exactly one of a seed, a latent file or a photo.</summary>
@@ -51,6 +53,8 @@ public sealed record EditRequest
     public LatentOptimizationOptions Options { get; init; } = new();
     /// <summary>Inversion settings, used when starting from a photo.</summary>
     public InversionOptions Inversion { get; init; } = new();
+    /// <summary>Compute precision of the generator and CLIP (<c>--precision</c>); null = the device's default (see <see cref="Ops.PrecisionPlan.For"/>).</summary>
+    public Ops.ComputePrecision? Precision { get; init; }
 }
 
 /// <summary>Files written by an inversion, and its reconstruction errors.</summary>

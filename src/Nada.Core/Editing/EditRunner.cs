@@ -5,6 +5,7 @@ using Nada.Core.Clip;
 using Nada.Core.Generators;
 using Nada.Core.Imaging;
 using Nada.Core.Runs;
+using Nada.Core.Ops;
 using static TorchSharp.torch;
 
 namespace Nada.Core.Editing;
@@ -26,10 +27,12 @@ public static class EditRunner
     {
         EditRules.Check(request).ThrowIfInvalid();
         var layout = new RunLayout(request.OutputDirectory);
+        var plan = PrecisionPlan.For(request.Precision, EngineDevice.Current);
         using var generator = GeneratorLoader.LoadGenerator(request.GeneratorPath).ToDevice(EngineDevice.Current);
+        generator.ComputeDtype = plan.Generator.DType();
         var identity = GeneratorIdentity.Of(generator, Path.GetFileName(request.GeneratorPath));
         using var photo = PhotoInverter.LoadPhoto(request.PhotoPath, generator.Config.ImgResolution);
-        using var clip = request.ClipModels.Count == 0 ? null : ClipEnsemble.Load(request.ClipModels, new ClipLoadOptions(Device: EngineDevice.Current));
+        using var clip = request.ClipModels.Count == 0 ? null : ClipEnsemble.Load(request.ClipModels, new ClipLoadOptions(plan.Clip.DType(), EngineDevice.Current));
         StartRun(layout, request);
         return InvertLoaded(generator, identity, clip, photo, request.Options, layout.ResultDir, request, request.PhotoPath, new RunReporter(layout, context));
     }
@@ -39,9 +42,11 @@ public static class EditRunner
     {
         EditRules.Check(request).ThrowIfInvalid();
         var device = EngineDevice.Current;
+        var plan = PrecisionPlan.For(request.Precision, device);
         using var generator = GeneratorLoader.LoadGenerator(request.GeneratorPath).ToDevice(device);
+        generator.ComputeDtype = plan.Generator.DType();
         var identity = GeneratorIdentity.Of(generator, Path.GetFileName(request.GeneratorPath));
-        using var clip = ClipEnsemble.Load(request.ClipModels, new ClipLoadOptions(Device: device));
+        using var clip = ClipEnsemble.Load(request.ClipModels, new ClipLoadOptions(plan.Clip.DType(), device));
         var layout = new RunLayout(request.OutputDirectory);
         StartRun(layout, request);
         string resultDir = layout.ResultDir;

@@ -1,3 +1,4 @@
+using Nada.Core.Ops;
 using Nada.Core.Adaptation;
 using Nada.Core.Generators;
 using Nada.Core.Imaging;
@@ -19,6 +20,7 @@ public sealed class LatentOptimizationSession : IDisposable
     private readonly Tensor[]? photoFeatures;     // per CLIP model [1, D]
     private readonly optim.Optimizer adam;
     private readonly FrozenParameters frozen;
+    private readonly GradientScaler scaler;
     private int step;
 
     internal LatentOptimizationSession(StyleGenerator generator, ClipGuide guide, LatentOptimizationOptions options, Tensor startWPlus, Tensor? photo)
@@ -49,6 +51,7 @@ public sealed class LatentOptimizationSession : IDisposable
         adamScope.Detach(adamScope.DisposablesView.ToArray());
         adamScope.Dispose();
         frozen = new FrozenParameters(generator);
+        scaler = GradientScaler.For(generator.ComputeDtype);
     }
 
     /// <summary>Steps done.</summary>
@@ -81,8 +84,8 @@ public sealed class LatentOptimizationSession : IDisposable
             photoLoss = guide.ImageDistance(features, photoFeatures);
             total = total + options.PhotoWeight * photoLoss;
         }
-        total.backward();
-        adam.step();
+        scaler.Scaled(total).backward();
+        if (scaler.Unscale([w])) adam.step();                                    // float16: skipped when a gradient overflowed
         step++;
 
         double totalValue = total.detach().cpu().item<float>();

@@ -1,3 +1,4 @@
+using Nada.Core.Ops;
 using Nada.Core.Clip;
 using Nada.Core.Generators;
 using Nada.Core.Imaging;
@@ -108,6 +109,7 @@ public sealed class PhotoInverter : IDisposable
         using var noiseRng = new Generator((ulong)Options.Seed + 1);
         double startMse = Mse(Expand(start), target);
         reporter.Started(0, Options.Steps);
+        var scaler = GradientScaler.For(generator.ComputeDtype);
 
         for (int step = 0; step < Options.Steps; step++)
         {
@@ -128,8 +130,8 @@ public sealed class PhotoInverter : IDisposable
                 perceptual = guide!.ImageDistance(guide.EncodeImages(image), targetFeatures);
                 total = total + Options.PerceptualWeight * perceptual;
             }
-            total.backward();
-            adam.step();
+            scaler.Scaled(total).backward();
+            if (scaler.Unscale([w])) adam.step();                                // float16: skipped when a gradient overflowed
 
             var losses = new Dictionary<string, double> { ["total"] = total.detach().cpu().item<float>(), ["mse"] = mse.detach().cpu().item<float>() };
             if (perceptual is not null) losses["perceptual"] = perceptual.detach().cpu().item<float>();

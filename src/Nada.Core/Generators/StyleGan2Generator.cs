@@ -1,3 +1,4 @@
+using Nada.Core.Ops;
 using Nada.Core.Generators.StyleGan2;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -93,38 +94,47 @@ public sealed class StyleGan2Generator : StyleGenerator
     }
 
     /// <summary>
-    /// Renders W+ [N, NumWs, WDim] to images [N, ImgChannels, H, W] in about [-1, 1]. Random noise comes from
-    /// <paramref name="generator"/> when given (a generator on W+'s device), else from the global generator.
+    /// Renders W+ [N, NumWs, WDim] to images [N, ImgChannels, H, W] (in the parameters' dtype, about [-1, 1]),
+    /// computing in <see cref="StyleGenerator.ComputeDtype"/>. Random noise comes from <paramref name="generator"/> when given
+    /// (a generator on W+'s device), else from the global generator; it is drawn layer by layer, in layer order.
     /// </summary>
+    /// <remarks>
+    /// Memory: after every layer only the features and the RGB image stay referenced (the dispose-scope rule of the
+    /// engine README); with gradients on, autograd keeps by itself what the backward pass needs.
+    /// </remarks>
     public override Tensor Synthesis(Tensor wPlus, NoiseMode noise = NoiseMode.Const, Generator? generator = null)
     {
         CheckWPlus(wPlus);
         long n = wPlus.shape[0];
-        var noiseInputs = NoiseInputs(noise, n, wPlus.device, generator);
+        var stored = noises.All();
+        Tensor? Noise(int layer) => noise switch
+        {
+            NoiseMode.None => null,
+            NoiseMode.Const => stored[layer],
+            _ => randn([n, 1, stored[layer].shape[2], stored[layer].shape[3]], dtype: stored[layer].dtype, device: wPlus.device, generator: generator),
+        };
 
-        var x = input.forward(n);                                               // [N, C4, 4, 4]
-        x = conv1.forward(x, wPlus.select(1, 0), noiseInputs[0]);
-        var skip = to_rgb1.forward(x, wPlus.select(1, 1), null);                // [N, 3, 4, 4]
+        using var scope = NewDisposeScope();
+        var x = input.forward(n).to(ComputeDtype ?? latent_avg.dtype);          // [N, C4, 4, 4]
+        x = scope.Keep(conv1.forward(x, wPlus.select(1, 0), Noise(0)));
+        var skip = to_rgb1.forward(x, wPlus.select(1, 1), null);                // [N, 3, 4, 4] in the parameters' dtype
+        scope.Keep(x, skip);
         int wi = 1;
         for (int k = 0; k < to_rgbs.Count; k++)
         {
-            x = convs[2 * k].forward(x, wPlus.select(1, wi), noiseInputs[2 * k + 1]);       // [N, C, 2H, 2W]
-            x = convs[2 * k + 1].forward(x, wPlus.select(1, wi + 1), noiseInputs[2 * k + 2]);
+            x = convs[2 * k].forward(x, wPlus.select(1, wi), Noise(2 * k + 1));             // [N, C, 2H, 2W]
+            scope.Keep(x, skip);
+            x = convs[2 * k + 1].forward(x, wPlus.select(1, wi + 1), Noise(2 * k + 2));
+            scope.Keep(x, skip);
             skip = to_rgbs[k].forward(x, wPlus.select(1, wi + 2), skip);
+            scope.Keep(x, skip);
             wi += 2;
         }
-        return skip;
+        return skip.MoveToOuterDisposeScope();
     }
 
-    private Tensor?[] NoiseInputs(NoiseMode mode, long n, Device device, Generator? generator)
-    {
-        var result = new Tensor?[Architecture.NumConvLayers];
-        if (mode == NoiseMode.None) return result;
-        var stored = noises.All();
-        for (int i = 0; i < result.Length; i++)
-            result[i] = mode == NoiseMode.Const ? stored[i] : randn(new[] { n, 1, stored[i].shape[2], stored[i].shape[3] }, dtype: stored[i].dtype, device: device, generator: generator);
-        return result;
-    }
+    /// <inheritdoc />
+    protected override bool SupportsHalfCompute => true;
 
     /// <inheritdoc />
     public override StyleGan2Generator Clone() => CopyStateInto(new StyleGan2Generator(Architecture));

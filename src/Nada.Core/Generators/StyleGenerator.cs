@@ -56,6 +56,32 @@ public abstract class StyleGenerator : nn.Module
     /// <summary>The architecture.</summary>
     public abstract IGeneratorConfig Config { get; }
 
+    private ScalarType? _computeDtype;
+
+    /// <summary>
+    /// The dtype <see cref="Synthesis"/> computes in: null (default) = the parameters' dtype; float32, bfloat16 or
+    /// float16. Parameters keep their dtype (float32 master weights); each layer casts its weights and inputs to this
+    /// dtype, and the images come out in the parameters' dtype. The mapping network runs in the parameters' dtype.
+    /// Families that cannot compute in half throw from the setter.
+    /// </summary>
+    public ScalarType? ComputeDtype
+    {
+        get => _computeDtype;
+        set
+        {
+            if (value is { } v)
+            {
+                Ops.Precisions.Of(v);
+                if (v != LatentAvg.dtype && !SupportsHalfCompute)
+                    throw new NotSupportedException($"{GetType().Name} computes in its parameters' dtype only; use --precision fp32.");
+            }
+            _computeDtype = value;
+        }
+    }
+
+    /// <summary>Whether <see cref="ComputeDtype"/> may be bfloat16 or float16 (the family's layers cast to it).</summary>
+    protected virtual bool SupportsHalfCompute => false;
+
     /// <summary>The average w, centre of truncation [WDim].</summary>
     public abstract Tensor LatentAvg { get; }
 

@@ -6,6 +6,9 @@ namespace Nada.Core.Ops;
 /// StyleGAN2's modulated convolution as one grouped convolution: every sample of the batch gets its own
 /// weights <c>w[n] = weight * style[n]</c> (scaling input channels), optionally demodulated to unit
 /// output norm; 2x up-sampling is a stride-2 transposed convolution followed by the FIR filter.
+/// The per-sample weights and demodulation coefficients are computed in the weight's dtype (float32 master weights)
+/// and cast to the activations' dtype for the convolution, as NVIDIA's half-precision layers do; the output has the
+/// input's dtype. Intermediates are released before returning (see the engine README's dispose-scope rule).
 /// </summary>
 public static class ModulatedConv
 {
@@ -29,7 +32,8 @@ public static class ModulatedConv
         if (weight.shape[1] != inC)
             throw new ArgumentException($"Modulated conv: input has {inC} channels, weight expects {weight.shape[1]}.");
 
-        var w = weight.unsqueeze(0) * styles.reshape(n, 1, inC, 1, 1); // [N, O, I, k, k]
+        using var scope = NewDisposeScope();
+        var w = weight.unsqueeze(0) * styles.to(weight.dtype).reshape(n, 1, inC, 1, 1); // [N, O, I, k, k]
         if (demodulate)
         {
             var d = (w.square().sum([2, 3, 4]) + DemodulationEpsilon).rsqrt(); // [N, O]
@@ -39,20 +43,22 @@ public static class ModulatedConv
 
         if (upFilter is null)
         {
-            var wg = w.reshape(n * outC, inC, k, k); // [N*O, I, k, k]
+            var wg = w.reshape(n * outC, inC, k, k).to(x.dtype); // [N*O, I, k, k]
+            scope.Keep(xg, wg);                   // the per-sample weight's intermediates
             var y = nn.functional.conv2d(xg, wg, padding: [k / 2, k / 2], groups: n);
-            return y.reshape(n, outC, h, wd);
+            return y.reshape(n, outC, h, wd).MoveToOuterDisposeScope();
         }
 
         // Transposed conv wants [in, out/groups, k, k] per group: [N*I, O, k, k].
-        var wt = w.transpose(1, 2).reshape(n * inC, outC, k, k);
+        var wt = w.transpose(1, 2).reshape(n * inC, outC, k, k).to(x.dtype);
+        scope.Keep(xg, wt);
         var yt = nn.functional.conv_transpose2d(xg, wt, strides: [2, 2], groups: n); // [1, N*O, 2H+k-2, 2W+k-2]
-        yt = yt.reshape(n, outC, yt.shape[2], yt.shape[3]);
+        yt = scope.Keep(yt.reshape(n, outC, yt.shape[2], yt.shape[3]));
         // Blur: the filter (gain 4 for the zero-inserted energy) with padding that brings the size to 2H.
         int taps = (int)upFilter.shape[0];
         int p = (taps - 2) - ((int)k - 1);
         int pad0 = (p + 1) / 2 + 1, pad1 = p / 2 + 1;
-        return UpFirDn2d.Reference(yt, upFilter, padding: Padding2d.Symmetric(pad0, pad1), gain: upFilterGain);
+        return UpFirDn2d.Reference(yt, upFilter, padding: Padding2d.Symmetric(pad0, pad1), gain: upFilterGain).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -68,22 +74,24 @@ public static class ModulatedConv
         long outC = weight.shape[0], k = weight.shape[2];
         if (weight.shape[1] != inC)
             throw new ArgumentException($"Modulated conv: input has {inC} channels, weight expects {weight.shape[1]}.");
-        var xs = x * styles.reshape(n, inC, 1, 1);                                  // [N, I, H, W]
+        using var scope = NewDisposeScope();
+        var xs = x * styles.to(x.dtype).reshape(n, inC, 1, 1);                     // [N, I, H, W]
+        var wx = weight.to(x.dtype);
         Tensor y;
         if (upFilter is null)
         {
-            y = nn.functional.conv2d(xs, weight, padding: [k / 2, k / 2]);           // [N, O, H, W]
+            y = scope.Keep(nn.functional.conv2d(xs, wx, padding: [k / 2, k / 2]));  // [N, O, H, W]
         }
         else
         {
-            var yt = nn.functional.conv_transpose2d(xs, weight.transpose(0, 1), strides: [2, 2]); // [N, O, 2H+k-2, 2W+k-2]
+            var yt = scope.Keep(nn.functional.conv_transpose2d(xs, wx.transpose(0, 1), strides: [2, 2])); // [N, O, 2H+k-2, 2W+k-2]
             int taps = (int)upFilter.shape[0];
             int p = (taps - 2) - ((int)k - 1);
-            y = UpFirDn2d.Reference(yt, upFilter, padding: Padding2d.Symmetric((p + 1) / 2 + 1, p / 2 + 1), gain: upFilterGain);
+            y = scope.Keep(UpFirDn2d.Reference(yt, upFilter, padding: Padding2d.Symmetric((p + 1) / 2 + 1, p / 2 + 1), gain: upFilterGain));
         }
-        if (!demodulate) return y;
-        var w = weight.unsqueeze(0) * styles.reshape(n, 1, inC, 1, 1);             // [N, O, I, k, k]
+        if (!demodulate) return y.MoveToOuterDisposeScope();
+        var w = weight.unsqueeze(0) * styles.to(weight.dtype).reshape(n, 1, inC, 1, 1);   // [N, O, I, k, k]
         var d = (w.square().sum([2, 3, 4]) + DemodulationEpsilon).rsqrt();         // [N, O]
-        return y * d.reshape(n, outC, 1, 1);
+        return (y * d.reshape(n, outC, 1, 1).to(y.dtype)).MoveToOuterDisposeScope();
     }
 }

@@ -50,49 +50,49 @@ public static class UpFirDn2d
         if (f.dim() != 1 && f.dim() != 2) throw new ArgumentException("upfirdn2d expects a 1-D (separable) or 2-D filter.");
         if (up < 1 || down < 1) throw new ArgumentException("Up/down factors must be >= 1.");
         long n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3];
+        // Every step keeps only its result alive (the input x belongs to the caller and is never disposed).
+        using var scope = NewDisposeScope();
+        var y = x;
 
         // 1. Zero insertion: [N, C, H, 1, W, 1] padded to [N, C, H, up, W, up].
         if (up > 1)
         {
-            x = x.reshape(n, c, h, 1, w, 1);
-            x = nn.functional.pad(x, [0, up - 1, 0, 0, 0, up - 1]);
-            x = x.reshape(n, c, h * up, w * up); // [N, C, H*up, W*up]
+            y = nn.functional.pad(y.reshape(n, c, h, 1, w, 1), [0, up - 1, 0, 0, 0, up - 1]);
+            y = scope.Keep(y.reshape(n, c, h * up, w * up)); // [N, C, H*up, W*up]
         }
 
         // 2. Pad (positive) then crop (negative).
         var (px0, px1, py0, py1) = (padding.X0, padding.X1, padding.Y0, padding.Y1);
         if (px0 > 0 || px1 > 0 || py0 > 0 || py1 > 0)
-            x = nn.functional.pad(x, [Math.Max(px0, 0), Math.Max(px1, 0), Math.Max(py0, 0), Math.Max(py1, 0)]);
+            y = scope.Keep(nn.functional.pad(y, [Math.Max(px0, 0), Math.Max(px1, 0), Math.Max(py0, 0), Math.Max(py1, 0)]));
         if (px0 < 0 || px1 < 0 || py0 < 0 || py1 < 0)
         {
-            long hh = x.shape[2], ww = x.shape[3];
-            x = x.narrow(2, Math.Max(-py0, 0), hh - Math.Max(-py0, 0) - Math.Max(-py1, 0));
-            x = x.narrow(3, Math.Max(-px0, 0), ww - Math.Max(-px0, 0) - Math.Max(-px1, 0));
+            long hh = y.shape[2], ww = y.shape[3];
+            y = y.narrow(2, Math.Max(-py0, 0), hh - Math.Max(-py0, 0) - Math.Max(-py1, 0));
+            y = scope.Keep(y.narrow(3, Math.Max(-px0, 0), ww - Math.Max(-px0, 0) - Math.Max(-px1, 0)));
         }
 
         // 3. Depthwise convolution with the (flipped) filter; a separable one along W, then along H.
         if (f.dim() == 1)
         {
-            var fs = f.to(x.dtype, x.device) * MathF.Sqrt(gain);
+            var fs = f.to(y.dtype, y.device) * MathF.Sqrt(gain);
             if (!flipFilter) fs = fs.flip(0);
             long taps = fs.shape[0];
-            x = nn.functional.conv2d(x, fs.reshape(1, 1, 1, taps).repeat(c, 1, 1, 1), groups: c);   // [C, 1, 1, taps]
-            x = nn.functional.conv2d(x, fs.reshape(1, 1, taps, 1).repeat(c, 1, 1, 1), groups: c);   // [C, 1, taps, 1]
+            y = scope.Keep(nn.functional.conv2d(y, fs.reshape(1, 1, 1, taps).repeat(c, 1, 1, 1), groups: c));   // [C, 1, 1, taps]
+            y = scope.Keep(nn.functional.conv2d(y, fs.reshape(1, 1, taps, 1).repeat(c, 1, 1, 1), groups: c));   // [C, 1, taps, 1]
         }
         else
         {
-            var fk = f.to(x.dtype, x.device) * gain;
+            var fk = f.to(y.dtype, y.device) * gain;
             if (!flipFilter) fk = fk.flip(0, 1);
             var weight = fk.unsqueeze(0).unsqueeze(0).repeat(c, 1, 1, 1); // [C, 1, fh, fw]
-            x = nn.functional.conv2d(x, weight, groups: c);
+            y = scope.Keep(nn.functional.conv2d(y, weight, groups: c));
         }
 
         // 4. Decimation.
         if (down > 1)
-        {
-            x = x.slice(2, 0, x.shape[2], down).slice(3, 0, x.shape[3], down);
-        }
-        return x;
+            y = y.slice(2, 0, y.shape[2], down).slice(3, 0, y.shape[3], down);
+        return ReferenceEquals(y, x) ? x.alias().MoveToOuterDisposeScope() : y.MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -117,12 +117,13 @@ public static class UpFirDn2d
         int p0 = (taps + factor - 1) / 2, p1 = (taps - factor) / 2;
         // Transposed conv: output index o = i*factor + k, i.e. zero insertion followed by a full
         // correlation with the flipped kernel; the reference window starts taps-1-p0 pixels in.
+        using var scope = NewDisposeScope();
         var weight = (f.to(x.dtype, x.device) * (factor * factor)).unsqueeze(0).unsqueeze(0).repeat(c, 1, 1, 1); // [C, 1, fh, fw]
         var full = nn.functional.conv_transpose2d(x, weight, strides: [factor, factor], groups: c);
         long outH = x.shape[2] * factor + p0 + p1 - (taps - 1);
         long outW = x.shape[3] * factor + p0 + p1 - (taps - 1);
         long start = taps - 1 - p0;
-        return full.narrow(2, start, outH).narrow(3, start, outW);
+        return full.narrow(2, start, outH).narrow(3, start, outW).MoveToOuterDisposeScope();
     }
 
     /// <summary>Filters without resampling, padding so the size is kept (odd taps) or grows by one.</summary>

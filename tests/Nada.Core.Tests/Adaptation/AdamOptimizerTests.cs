@@ -69,4 +69,39 @@ public sealed class AdamOptimizerTests
         b.ZeroGrad(); (q * q).sum().backward(); b.Step();
         Assert.Equal(p.data<float>().ToArray(), q.data<float>().ToArray());
     }
+
+    [Fact]
+    public void LossScaledGradientsGiveTheUnscaledUpdate()
+    {
+        using var scope = NewDisposeScope();
+        var p = tensor(new float[] { 1, -2, 3 }).requires_grad_(true);
+        var q = p.detach().clone().requires_grad_(true);
+        using var plain = new AdamOptimizer([("p", p)], 0.01, 0.9, 0.99);
+        using var scaled = new AdamOptimizer([("p", q)], 0.01, 0.9, 0.99) { LossScale = 1024 };
+        for (int i = 0; i < 3; i++)
+        {
+            plain.ZeroGrad(); (p * p).sum().backward(); Assert.True(plain.Step());
+            scaled.ZeroGrad(); ((q * q).sum() * scaled.LossScale).backward(); Assert.True(scaled.Step());
+        }
+        Assert.True((p - q).abs().max().item<float>() < 1e-6, "unscaling must give the same update as no scaling");
+        Assert.Equal(1024.0, scaled.ExportState().Tensors[AdamOptimizer.LossScaleKey].item<double>());
+    }
+
+    [Fact]
+    public void NonFiniteGradientSkipsTheStepAndHalvesTheScaleEvenAtScaleOne()
+    {
+        using var scope = NewDisposeScope();
+        var p = ones(2).requires_grad_(true);
+        using var adam = new AdamOptimizer([("p", p)], 0.1, 0, 0.99) { LossScale = 2 };
+        foreach (var expected in new[] { 1.0, 0.5 })
+        {
+            adam.ZeroGrad();
+            (p * float.PositiveInfinity).sum().backward();
+            Assert.False(adam.Step());
+            Assert.Equal(expected, adam.LossScale);                   // halved; the check stays on below 2
+        }
+        Assert.Equal(new float[] { 1, 1 }, p.data<float>().ToArray());
+        Assert.Equal(2, adam.SkippedSteps);
+        Assert.Empty(adam.ExportState().Steps);                       // no state advanced
+    }
 }

@@ -42,6 +42,82 @@ public class BenchCommandTests : IDisposable
     }
 
     [Fact]
+    public void SmallCpuBenchRunsEveryWorkloadInEveryPrecision()
+    {
+        var json = Path.Combine(_dir.FullName, "precisions.json");
+        var e = new StringWriter();
+        int code = CliApp.Run(["bench", "--device", "cpu", "--shapes", "small", "--precision", "all", "--repeats", "1", "--warmup", "0", "--json", json],
+            new StringWriter(), e);
+        Assert.True(code == 0, e.ToString());
+        var report = BenchReport.FromJson(File.ReadAllText(json));
+        Assert.Equal(15, report.Workloads.Count);
+        foreach (var precision in new[] { "fp32", "bf16", "fp16" })
+        {
+            var rows = report.Workloads.Where(w => w.Precision == precision).ToList();
+            Assert.Equal([1, 2, 3, 4, 5], rows.Select(w => w.Id));
+            Assert.All(rows, w => Assert.Equal($"generator {precision}, CLIP {precision}", w.PrecisionDetail));
+            Assert.All(rows, w => Assert.True(w.StepPeakMemoryBytes > 0, $"{precision} {w.Name}: no step memory"));
+            Assert.All(rows, w => Assert.True(w.MedianSeconds > 0, $"{precision} {w.Name}"));
+        }
+    }
+
+    [Fact]
+    public void DefaultPrecisionOnTheCpuIsFloat32()
+    {
+        var plan = Nada.Core.Ops.PrecisionPlan.For(null, TorchSharp.torch.CPU);
+        Assert.Equal(Nada.Core.Ops.PrecisionPlan.Fp32, plan);
+        var cuda = Nada.Core.Ops.PrecisionPlan.For(null, new TorchSharp.torch.Device(TorchSharp.DeviceType.CUDA, 0));
+        Assert.Equal(Nada.Core.Ops.ComputePrecision.Fp32, cuda.Generator);
+        Assert.Equal(Nada.Core.Ops.ComputePrecision.Fp16, cuda.Clip);   // as the reference's clip.load on a GPU
+    }
+
+    [Fact]
+    public void R256ShapesAreConfigFWidthsAt256WithViTB32()
+    {
+        var g = BenchShapes.R256.Generator;
+        Assert.Equal(256, g.ImgResolution);
+        Assert.Equal(14, g.NumWs);
+        Assert.Equal([512, 512, 512, 512, 512, 256, 128], new[] { 4, 8, 16, 32, 64, 128, 256 }.Select(g.ChannelsAt));
+        Assert.Equal((512, 512, 8), (g.ZDim, g.WDim, g.MappingLayers));
+        Assert.Equal([32], BenchShapes.R256.Clip.Select(c => c.VisionPatchSize!.Value));
+        Assert.Equal(12, BenchShapes.R256.SelectionK);
+        Assert.Same(BenchShapes.R256, BenchShapes.Parse("r256"));
+    }
+
+    [Fact]
+    public void SummarizeJoinsReportsIntoOneMarkdownTable()
+    {
+        var env = new BenchEnvironmentInfo("cuda", "GPU X", "0.107.0", "2.10.0", null, 16, "full", ["a note"], Tf32: true);
+        BenchWorkloadResult Row(int id, string name, string precision, double median) =>
+            new(id, name, "what", 3, [median], median, null, 1L << 30, "NVML", Precision: precision);
+        var files = new[] { ("fp16", 0.05), ("fp32", 0.08) }.Select((p, i) =>
+        {
+            var path = Path.Combine(_dir.FullName, $"w1-{p.Item1}.json");
+            File.WriteAllText(path, new BenchReport(env, DateTimeOffset.UnixEpoch, [Row(1, "train_readme", p.Item1, p.Item2)]).ToJson());
+            return path;
+        }).ToArray();
+        var o = new StringWriter();
+        var e = new StringWriter();
+        Assert.Equal(0, CliApp.Run(["bench", "--summarize", .. files], o, e));
+        var lines = o.ToString().Split('\n');
+        Assert.Contains(lines, l => l.Contains("TF32 on"));
+        var rows = lines.Where(l => l.StartsWith("| full |", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, rows.Count);
+        Assert.Contains("| fp32 | 0.0800 |", rows[0]);                 // fp32 first, whatever the file order
+        Assert.Contains("| fp16 | 0.0500 |", rows[1]);
+        Assert.Contains("1024", rows[0]);                              // peak MiB
+    }
+
+    [Fact]
+    public void ContradictoryShapeOptionsAreAOneLineError()
+    {
+        var e = new StringWriter();
+        int code = CliApp.Run(["bench", "--device", "cpu", "--small", "--shapes", "r256"], new StringWriter(), e);
+        Assert.Equal(1, code);
+        Assert.StartsWith("error: --small and --shapes r256 contradict", e.ToString());
+    }
+
+    [Fact]
     public void SelectionWorkloadReallySelectsAndReadmeSkips()
     {
         var runner = new BenchRunner(BenchShapes.Small, TorchSharp.torch.CPU, 0, 1);

@@ -32,15 +32,16 @@ public sealed record ClipLossOptions(
 public sealed record ClipLossResult(Tensor Total, IReadOnlyDictionary<string, Tensor> Terms);
 
 /// <summary>
-/// The CLIP losses of one adaptation run over an ensemble: per model, the frozen and trainable images go
-/// through the image encoder in one batched call; each enabled term reads the features; terms are summed
-/// with their weights and the model weights. Text directions are computed once and cached.
+/// The CLIP losses of one adaptation run over an ensemble: per model, the frozen images go through the image
+/// encoder without a graph (they carry no gradient, as in the reference, which encodes them separately) and the
+/// trainable ones with it; each enabled term reads the features; terms are summed with their weights and the model
+/// weights. Text directions are computed once and cached. Features are float32 whatever the CLIP's precision.
 /// </summary>
 public sealed class ClipLossSet : IDisposable
 {
     private readonly ClipEnsemble ensemble;
     private readonly List<IClipLoss>[] losses;
-    private bool firstCall = true;
+    private bool identicalSoFar = true;
 
     /// <summary>The weights in use.</summary>
     public ClipLossWeights Weights { get; }
@@ -62,18 +63,21 @@ public sealed class ClipLossSet : IDisposable
 
     /// <summary>
     /// Computes the weighted loss of trainable images [N, 3, H, W] (differentiable) against frozen images of the
-    /// same latents. Per model, frozen and trainable images go through the image encoder in one batched call.
-    /// On the first call only, when both render identical images (a freshly copied generator), the
+    /// same latents. Per model, the frozen images are encoded under no_grad (autograd keeps nothing of that pass)
+    /// and the trainable ones with gradients.
+    /// While both render identical images (a freshly copied generator), the
     /// directional term uses the trainable images + 1e-6 as the reference does, so the edit direction is
-    /// defined; that check is the only host synchronisation and happens once.
+    /// defined; that check is the only host synchronisation and runs until the two first differ (normally once; a
+    /// float16 step skipped for overflowing gradients leaves them identical). A half-precision CLIP would round a
+    /// 1e-6 shift away, so there the shift is two spacings of its dtype at 1 (<see cref="IdenticalImagesShift"/>).
     /// </summary>
     public ClipLossResult Forward(Tensor frozenImages, Tensor trainableImages)
     {
         if (!frozenImages.shape.SequenceEqual(trainableImages.shape))
             throw new ArgumentException($"Frozen and trainable images differ in shape: [{string.Join(", ", frozenImages.shape)}] vs [{string.Join(", ", trainableImages.shape)}].");
         using var scope = NewDisposeScope();
-        var checkIdentical = firstCall && Weights.Directional > 0;
-        firstCall = false;
+        var checkIdentical = identicalSoFar && Weights.Directional > 0;
+        bool? identical = null;
         Tensor? total = null;
         var terms = new Dictionary<string, Tensor>();
         for (var i = 0; i < ensemble.Members.Count; i++)
@@ -83,23 +87,16 @@ public sealed class ClipLossSet : IDisposable
             var device = member.Model.LogitScale.device;
             var frozen = frozenImages.to(device);
             var trainable = trainableImages.to(device);
-            var n = frozen.shape[0];
             Tensor Encode(Tensor images) => member.Model.EncodeImage(member.Preprocessor.Forward(images));
-            Tensor frozenFeatures, trainableFeatures;
+            // One encoder call per image set, as the reference makes them (at the first step's 1e-6 shift the
+            // edit direction is as small as rounding differences between batch layouts).
+            Tensor frozenFeatures;
+            using (no_grad())
+                frozenFeatures = Encode(frozen);                                 // [N, D], no graph
+            var trainableFeatures = Encode(trainable);                           // [N, D]
             Tensor? directional = null;
-            if (checkIdentical && Identical(frozen, trainable))
-            {
-                // The reference's fallback. Its encoder calls are mirrored (one per image set): at a 1e-6
-                // shift the edit direction is as small as rounding differences between batch layouts.
-                frozenFeatures = Encode(frozen);
-                trainableFeatures = Encode(trainable);
-                directional = Encode(trainable + 1e-6);
-            }
-            else
-            {
-                var split = Encode(cat([frozen, trainable], 0)).split([n, n], 0);   // one batched call: [2N, D]
-                (frozenFeatures, trainableFeatures) = (split[0], split[1]);
-            }
+            if (checkIdentical && (identical ??= Identical(frozen, trainable)))
+                directional = Encode(trainable + IdenticalImagesShift(member.Model.Dtype));   // the reference's fallback
             var inputs = new ClipLossInputs
             {
                 Model = member.Model,
@@ -117,9 +114,22 @@ public sealed class ClipLossSet : IDisposable
                 total = total is null ? term : total + term.to(total.device);
             }
         }
+        identicalSoFar = identical ?? false;
         var outTerms = terms.ToDictionary(kv => kv.Key, kv => kv.Value.MoveToOuterDisposeScope());
         return new ClipLossResult(total!.MoveToOuterDisposeScope(), outTerms);
     }
+
+    /// <summary>
+    /// The shift added to identical trainable images so the edit direction is defined: the reference's 1e-6 for a
+    /// float32 (or wider) CLIP; for a bfloat16 or float16 CLIP, which would round 1e-6 away, two spacings of the dtype at 1
+    /// (2^-6 and 2^-9).
+    /// </summary>
+    public static double IdenticalImagesShift(ScalarType clipDtype) => clipDtype switch
+    {
+        ScalarType.BFloat16 => Math.Pow(2, -6),
+        ScalarType.Float16 => Math.Pow(2, -9),
+        _ => 1e-6,
+    };
 
     /// <summary>
     /// Whether both generators rendered exactly the same images, i.e. the reference's edit direction would be

@@ -44,11 +44,12 @@ public sealed class EqualLinear : nn.Module<Tensor, Tensor>
     /// <summary>[N, in] -> [N, out].</summary>
     public override Tensor forward(Tensor x)
     {
+        using var scope = NewDisposeScope();
         if (_activate)
         {
             var y = nn.functional.linear(x, weight * _scale);
-            return BiasAct.LeakyRelu(y, bias * _lrMul);
+            return BiasAct.LeakyRelu(y, bias * _lrMul).MoveToOuterDisposeScope();
         }
-        return nn.functional.linear(x, weight * _scale, bias * _lrMul);
+        return nn.functional.linear(x, weight * _scale, bias * _lrMul).MoveToOuterDisposeScope();
     }
 }

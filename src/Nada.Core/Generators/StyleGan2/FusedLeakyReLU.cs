@@ -20,4 +20,7 @@ public sealed class FusedLeakyReLU : nn.Module<Tensor, Tensor>
 
     /// <summary>[N, C, H, W] -> [N, C, H, W].</summary>
     public override Tensor forward(Tensor x) => BiasAct.LeakyRelu(x, bias, clamp: _clamp);
+
+    /// <summary>The same in <paramref name="x"/>'s memory; only with gradients off, on a tensor the caller owns.</summary>
+    public Tensor ForwardInPlace(Tensor x) => BiasAct.LeakyReluInPlace(x, bias, clamp: _clamp);
 }

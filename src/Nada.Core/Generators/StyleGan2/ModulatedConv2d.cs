@@ -56,15 +56,20 @@ public sealed class ModulatedConv2d : nn.Module<Tensor, Tensor, Tensor>
     /// <summary>A compact domain's offsets d [I]: the styles are scaled by (1 + d); null renders the base.</summary>
     public Tensor? StyleOffset { get; set; }
 
-    /// <summary>x [N, I, H, W], style [N, WDim] -> [N, O, H, W] (or [N, O, 2H, 2W]).</summary>
+    /// <summary>
+    /// x [N, I, H, W], style [N, WDim] -> [N, O, H, W] (or [N, O, 2H, 2W]) in x's dtype; styles and weights are
+    /// computed in float32 and cast for the convolution.
+    /// </summary>
     public override Tensor forward(Tensor x, Tensor style)
     {
-        var s = modulation.forward(style);      // [N, I]
+        using var scope = NewDisposeScope();
+        var s = modulation.forward(style.to(weight.dtype));  // [N, I]
         if (StyleOffset is { } d) s = s * (1 + d);
         var w = weight.squeeze(0) * _scale;     // [O, I, k, k]
         // The stored blur kernel already carries the up-sampling gain 4.
-        return Fused
+        var y = Fused
             ? ModulatedConv.Forward(x, w, s, _demodulate, blur?.Kernel, upFilterGain: 1f)
             : ModulatedConv.ForwardNonFused(x, w, s, _demodulate, blur?.Kernel, upFilterGain: 1f);
+        return y.MoveToOuterDisposeScope();
     }
 }

@@ -15,6 +15,19 @@ public sealed class NoiseInjection : nn.Module<Tensor, Tensor?, Tensor>
         RegisterComponents();
     }
 
-    /// <summary>x [N, C, H, W] plus noise [N or 1, 1, H, W]; null noise adds nothing.</summary>
-    public override Tensor forward(Tensor x, Tensor? noise) => noise is null ? x : x + weight * noise;
+    /// <summary>x [N, C, H, W] plus noise [N or 1, 1, H, W], in x's dtype; null noise adds nothing (returns x).</summary>
+    public override Tensor forward(Tensor x, Tensor? noise)
+    {
+        if (noise is null) return x;
+        using var scope = NewDisposeScope();
+        return (x + weight.to(x.dtype) * noise.to(x.dtype)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The same added into <paramref name="x"/>'s memory; only with gradients off, on a tensor the caller owns.</summary>
+    public void AddInPlace(Tensor x, Tensor? noise)
+    {
+        if (noise is null) return;
+        using var scope = NewDisposeScope();
+        x.add_(weight.to(x.dtype) * noise.to(x.dtype));
+    }
 }

@@ -9,5 +9,9 @@ public sealed class PixelNorm : nn.Module<Tensor, Tensor>
     public PixelNorm() : base(nameof(PixelNorm)) { }
 
     /// <summary>[N, D] -> [N, D].</summary>
-    public override Tensor forward(Tensor x) => x * (x.square().mean([1], keepdim: true) + 1e-8).rsqrt();
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        return (x * (x.square().mean([1], keepdim: true) + 1e-8).rsqrt()).MoveToOuterDisposeScope();
+    }
 }

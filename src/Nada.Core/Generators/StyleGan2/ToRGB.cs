@@ -29,16 +29,22 @@ public sealed class ToRGB : nn.Module<Tensor, Tensor, Tensor?, Tensor>
     /// <summary>The modulated convolution.</summary>
     public ModulatedConv2d Conv => conv;
 
-    /// <summary>x [N, C, H, W], style [N, WDim], skip [N, 3, H/2, W/2] or null -> [N, 3, H, W].</summary>
+    /// <summary>
+    /// x [N, C, H, W], style [N, WDim], skip [N, 3, H/2, W/2] or null -> [N, 3, H, W] in the parameters' dtype: the conv
+    /// runs in x's dtype, the RGB image accumulates in the parameters' dtype (float32, as NVIDIA's half-precision blocks keep it).
+    /// </summary>
     public override Tensor forward(Tensor x, Tensor style, Tensor? skip)
     {
-        var y = conv.forward(x, style) + bias;
-        if (_clamp is float c) y = y.clamp(-c, c);
+        using var scope = NewDisposeScope();
+        var y = conv.forward(x, style);
+        y = scope.Keep(y + bias.to(y.dtype));
+        if (_clamp is float c) y = scope.Keep(y.clamp(-c, c));
+        y = scope.Keep(y.to(bias.dtype));
         if (skip is not null)
         {
             if (upsample is null) throw new InvalidOperationException("This ToRGB has no up-sampler for a skip input.");
-            y = y + upsample.forward(skip);
+            y = scope.Keep(y + upsample.forward(skip));
         }
-        return y;
+        return y.MoveToOuterDisposeScope();
     }
 }
