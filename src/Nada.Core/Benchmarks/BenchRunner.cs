@@ -12,7 +12,7 @@ namespace Nada.Core.Benchmarks;
 /// (README settings, real layer selection, no selection), sampling, and the first step after start. Each workload
 /// runs its warm-up steps, then its timed steps, each ended by a host synchronisation; the median is reported.
 /// </summary>
-public sealed class BenchRunner(BenchShapes shapes, Device device, int warmup, int repeats, TextWriter? log = null)
+public sealed partial class BenchRunner(BenchShapes shapes, Device device, int warmup, int repeats, TextWriter? log = null)
 {
     private readonly bool _cuda = device.type == DeviceType.CUDA;
 
@@ -33,6 +33,7 @@ public sealed class BenchRunner(BenchShapes shapes, Device device, int warmup, i
                 BenchWorkload.FirstStep => FirstStep(probe),
                 BenchWorkload.Sample => Sample(probe),
                 BenchWorkload.FreshProcess => FreshProcess(probe),
+                BenchWorkload.TrainCompact => TrainCompact(probe),
                 _ => Train(w, probe),
             });
         }
