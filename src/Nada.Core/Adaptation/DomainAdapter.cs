@@ -26,6 +26,8 @@ public static class DomainAdapter
     {
         var options = request.Options;
         RequestValidator.Validate(request);
+        if (request.Targets.Count == 1)
+            request = request with { TargetText = request.Targets[0], Targets = [] };   // one target, however it was given
         if (request.Kind == DomainKind.Compact)
             return Compact.CompactAdapter.Run(request, context, resume);
         var layout = new RunLayout(request.OutputDirectory);
