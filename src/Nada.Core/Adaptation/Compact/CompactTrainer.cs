@@ -170,7 +170,8 @@ public sealed class CompactTrainer : IDisposable
         }
         var images = _generator.Synthesis(wPlus, _options.TrainNoise, noise);                        // [B, 3, H, W]
         var (total, terms) = loss.Compute(frozenImages, images);
-        total.backward();
+        if (total.requires_grad)
+            total.backward();                   // no graph when the chosen W+ entries feed no layer with offsets (only to_rgb, say)
         bool several = _targets.Count > 1;
         var parts = new Dictionary<string, Tensor>();
         foreach (var (name, value) in terms)
