@@ -37,6 +37,10 @@ public sealed class TorchDomainSampler(GpuBroker broker) : IDomainSampler, IDisp
         lock (_gate)
         {
             var (generator, identity) = Load(generatorFile);
+            if (domains.Count > CompactCacheSize)
+                throw new ArgumentException($"A mix takes at most {CompactCacheSize} compact domains (got {domains.Count}).");
+            if (_compact.Count + domains.Count > CompactCacheSize)
+                ClearCompact();                 // before loading, so no domain of this mix is freed while in use
             var parts = domains.Select(d => (LoadCompact(d.File), d.Alpha)).ToList();
             using var lease = parts.Count == 0 ? null : DomainMix.Apply(generator, identity.Value, parts);
             using var scope = NewDisposeScope();
@@ -65,14 +69,15 @@ public sealed class TorchDomainSampler(GpuBroker broker) : IDomainSampler, IDisp
     {
         string key = $"{Path.GetFullPath(path)}|{File.GetLastWriteTimeUtc(path).Ticks}";
         if (_compact.TryGetValue(key, out var domain)) return domain;
-        if (_compact.Count >= CompactCacheSize)
-        {
-            foreach (var d in _compact.Values) d.Dispose();
-            _compact.Clear();
-        }
         domain = CompactDomainFile.Load(path);
         _compact[key] = domain;
         return domain;
+    }
+
+    private void ClearCompact()
+    {
+        foreach (var d in _compact.Values) d.Dispose();
+        _compact.Clear();
     }
 
     /// <inheritdoc />
@@ -82,8 +87,7 @@ public sealed class TorchDomainSampler(GpuBroker broker) : IDomainSampler, IDisp
         {
             _cached?.Generator.Dispose();
             _cached = null;
-            foreach (var d in _compact.Values) d.Dispose();
-            _compact.Clear();
+            ClearCompact();
         }
     }
 }
