@@ -154,6 +154,37 @@ public sealed class CompactTrainingTests : IDisposable
     }
 
     [Fact]
+    public void EveryLossOfFullTrainingWorksInACompactRun()
+    {
+        // Style images: a few samples of the base generator, as the full image-guided test makes them.
+        string styles = _scratch.File("styles");
+        Directory.CreateDirectory(styles);
+        using (var g = GeneratorLoader.LoadGenerator(BaseFile))
+        using (var scope = NewDisposeScope())
+        using (no_grad())
+        {
+            var images = g.Generate(SeedLatents.FromSeeds([5, 6, 7], g.Config.ZDim), 0.5f);
+            var pngs = Imaging.ImageEncoder.ToPngs(images);
+            for (int i = 0; i < pngs.Count; i++) File.WriteAllBytes(Path.Combine(styles, $"s{i}.png"), pngs[i]);
+        }
+        // Random noise, as real runs train: with constant noise the first step's images are identical and the patch
+        // loss's edit direction is 0/0 (NaN), in full runs as well.
+        var options = AdaptationOptions.HyperDomainNetPreset with
+        {
+            TrainNoise = NoiseMode.Random, BatchSize = 2, LambdaGlobal = 0.5f, LambdaPatch = 0.5f, LambdaManifold = 0.5f,
+            LambdaTexture = 0.5f, LambdaAngle = 0.5f, SampleEvery = 1000, CheckpointEvery = 1000,
+        };
+        var request = Request(_scratch.File("all"), 2, options) with { StyleImagePaths = Directory.GetFiles(styles).Order().ToList() };
+        var progress = new ListProgress();
+        var result = DomainAdapter.Run(request, RunContext.For(progress));
+        foreach (var name in new[] { "directional", "global", "patch", "manifold", "texture", "angle", "total" })
+            Assert.True(progress.Reports[^1].Values.ContainsKey(name), $"no '{name}' loss in a compact run");
+        using var d = CompactDomainFile.Load(result.GeneratorFile);
+        Assert.Equal(3, d.Info.StyleImages.Count);
+        Assert.Contains(d.Offsets.Values, t => t.abs().sum().item<float>() > 0);
+    }
+
+    [Fact]
     public void TheAngleLossTrainsInFullRunsToo()
     {
         var request = new AdaptationRequest
