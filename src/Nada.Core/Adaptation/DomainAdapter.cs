@@ -10,9 +10,10 @@ using static TorchSharp.torch;
 namespace Nada.Core.Adaptation;
 
 /// <summary>
-/// Runs one adaptation from request to domain (a compact request goes to <see cref="Compact.CompactAdapter"/>): loads the generator twice (frozen, trainable) and the CLIP
+/// Runs one adaptation from request to domain: loads the generator twice (frozen, trainable) and the CLIP
 /// models, trains with progress reports, preview grids and atomic checkpoints, honours cancellation within
-/// a step, resumes from the last checkpoint, and writes the adapted generator as a domain folder.
+/// a step, resumes from the last checkpoint, and writes the adapted generator as a domain folder. A compact
+/// request (<see cref="DomainKind.Compact"/>) goes to <see cref="Compact.CompactAdapter"/>.
 /// Synchronous: call it on the thread that owns the job (TorchSharp dispose scopes are thread-static).
 /// </summary>
 public static class DomainAdapter
