@@ -27,6 +27,7 @@ namespace Nada.Cli
             root.Subcommands.Add(EditCommand.Create(io));
             root.Subcommands.Add(BlendCommand.Create(io));
             root.Subcommands.Add(BenchCommand.Create(io));
+            root.Subcommands.Add(EvalCommand.Create(io));
             return root.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
         }
     }

@@ -7,8 +7,9 @@ using Nada.Core.Runs;
 namespace Nada.Cli.Commands;
 
 /// <summary>
-/// <c>nada adapt --generator FILE --clip FILE[:weight]... --source "photo" --target "sketch" [--style-images DIR]
-/// --iters 300 --out DIR [--resume]</c>: StyleGAN-NADA adaptation, headless.
+/// <c>nada adapt --generator FILE --clip FILE[:weight]... --source "photo" --target "sketch" [--target "pixar character" ...]
+/// [--style-images DIR] [--domain-kind full|compact] --iters 300 --out DIR [--resume]</c>: StyleGAN-NADA adaptation,
+/// headless; a full domain (a fine-tuned generator) or compact ones (offsets of the base generator's styles, one per target).
 /// </summary>
 public static class AdaptCommand
 {
@@ -18,13 +19,19 @@ public static class AdaptCommand
         var generator = new Option<string>("--generator", "-g") { Description = "Base generator file (any supported format)", Required = true };
         var clip = new Option<string[]>("--clip") { Description = "CLIP weights file, optionally FILE:WEIGHT; repeat for an ensemble", Required = true, AllowMultipleArgumentsPerToken = true };
         var source = new Option<string>("--source") { Description = "Text of the generator's domain", DefaultValueFactory = _ => "photo" };
-        var target = new Option<string>("--target") { Description = "Text of the new domain (may be empty with --style-images)", DefaultValueFactory = _ => "" };
+        var target = new Option<string[]>("--target") { Description = "Text of the new domain (may be empty with --style-images); repeat for several compact domains trained together" };
+        var kind = new Option<string>("--domain-kind") { Description = "full: fine-tune a copy of the generator (default); compact: train per-channel style offsets of the base generator (one small file per target)", DefaultValueFactory = _ => "full" };
+        kind.AcceptOnlyFromAmong("full", "compact");
         var styleImages = new Option<string?>("--style-images") { Description = "Folder of example images of the target domain (image-guided mode)" };
         var iters = new Option<int>("--iters") { Description = "Training iterations", DefaultValueFactory = _ => 300 };
         var outDir = new Option<string>("--out", "-o") { Description = "Run folder (config, checkpoints, samples, domain/)", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue from the run folder's last checkpoint" };
-        var preset = new Option<string>("--preset") { Description = "defaults: the reference's argument defaults; readme: its README FFHQ settings (batch 2, k 18, 1 selection iteration, selection batch 8)", DefaultValueFactory = _ => "defaults" };
-        preset.AcceptOnlyFromAmong("defaults", "readme");
+        var preset = new Option<string?>("--preset")
+        {
+            Description = "defaults: the reference's argument defaults (default for full); readme: its README FFHQ settings (batch 2, k 18, 1 selection iteration, selection batch 8); " +
+                          "hyperdomainnet: HyperDomainNet's single-domain text setting (batch 4, plain Adam lr 0.1, mixing 0.9, every convolution; default for compact)",
+        };
+        preset.AcceptOnlyFromAmong("defaults", "readme", "hyperdomainnet");
         var batch = new Option<int?>("--batch") { Description = "Images per step" };
         var lr = new Option<double?>("--lr") { Description = "Learning rate (Adam runs at lr x 4/5)" };
         var k = new Option<int?>("--auto-layer-k") { Description = "W+ entries trained per step (adaptive layer freezing)" };
@@ -37,6 +44,10 @@ public static class AdaptCommand
         var mixing = new Option<double?>("--mixing") { Description = "Style-mixing probability" };
         var lambdas = new[] { "direction", "global", "patch", "manifold", "texture" }
             .Select(n => new Option<float?>($"--lambda-{n}") { Description = $"Weight of the {n} loss" }).ToArray();
+        var lambdaAngle = new Option<float?>("--lambda-angle") { Description = "Weight of HyperDomainNet's in-domain angle-consistency loss (batch of 2 or more)" };
+        var toRgb = new Option<bool>("--compact-to-rgb") { Description = "Compact domains: give the to_rgb layers offsets too (off, as in HyperDomainNet)" };
+        var adam = new Option<string?>("--adam") { Description = "Adam setup: stylegan-nada (lr x 4/5, betas (0, 0.99^0.8)) or plain (lr, betas (0.9, 0.999))" };
+        adam.AcceptOnlyFromAmong("stylegan-nada", "plain");
         var sampleEvery = new Option<int?>("--sample-every") { Description = "Steps between preview grids" };
         var checkpointEvery = new Option<int?>("--checkpoint-every") { Description = "Steps between checkpoints" };
         var seed = new Option<int?>("--seed") { Description = "Seed of every random draw of the run" };
@@ -48,13 +59,19 @@ public static class AdaptCommand
         var command = new Command("adapt", "Adapt a generator to a new domain described by text or example images (StyleGAN-NADA)")
         {
             generator, clip, source, target, styleImages, iters, outDir, resume, preset, batch, lr, k, layerIters, layerBatch,
-            mapping, phase, mixing, sampleEvery, checkpointEvery, seed, noise, truncate, precision,
+            mapping, phase, mixing, sampleEvery, checkpointEvery, seed, noise, truncate, precision, kind, lambdaAngle, toRgb, adam,
         };
         foreach (var l in lambdas) command.Options.Add(l);
 
         command.SetAction((parse, ct) => Task.FromResult(io.Run(() =>
         {
-            var o = parse.GetValue(preset) == "readme" ? AdaptationOptions.ReadmePreset : new AdaptationOptions();
+            var domainKind = parse.GetValue(kind) == "compact" ? DomainKind.Compact : DomainKind.Full;
+            var o = (parse.GetValue(preset) ?? (domainKind == DomainKind.Compact ? "hyperdomainnet" : "defaults")) switch
+            {
+                "readme" => AdaptationOptions.ReadmePreset,
+                "hyperdomainnet" => AdaptationOptions.HyperDomainNetPreset,
+                _ => new AdaptationOptions(),
+            };
             o = o with
             {
                 BatchSize = parse.GetValue(batch) ?? o.BatchSize,
@@ -70,6 +87,9 @@ public static class AdaptCommand
                 LambdaPatch = parse.GetValue(lambdas[2]) ?? o.LambdaPatch,
                 LambdaManifold = parse.GetValue(lambdas[3]) ?? o.LambdaManifold,
                 LambdaTexture = parse.GetValue(lambdas[4]) ?? o.LambdaTexture,
+                LambdaAngle = parse.GetValue(lambdaAngle) ?? o.LambdaAngle,
+                CompactToRgb = parse.GetValue(toRgb) || o.CompactToRgb,
+                Adam = parse.GetValue(adam) switch { "plain" => AdamSetup.Plain, "stylegan-nada" => AdamSetup.StyleGanNada, _ => o.Adam },
                 SampleEvery = parse.GetValue(sampleEvery) ?? o.SampleEvery,
                 CheckpointEvery = parse.GetValue(checkpointEvery) ?? o.CheckpointEvery,
                 Seed = parse.GetValue(seed) ?? o.Seed,
@@ -78,13 +98,16 @@ public static class AdaptCommand
                 Precision = PrecisionOption.Parse(parse.GetValue(precision)) ?? o.Precision,
             };
             var styles = parse.GetValue(styleImages);
+            var targets = parse.GetValue(target) ?? [];
             var skipped = new List<Nada.Core.Imaging.SkippedImage>();
             var request = new AdaptationRequest
             {
                 GeneratorPath = parse.GetValue(generator)!,
                 ClipModels = parse.GetValue(clip)!.Select(ParseClip).ToList(),
                 SourceText = parse.GetValue(source)!,
-                TargetText = parse.GetValue(target)!,
+                TargetText = targets.Length > 0 ? targets[0] : "",
+                Targets = targets.Length > 1 ? targets : [],
+                Kind = domainKind,
                 StyleImagePaths = styles is null ? [] : Nada.Core.Imaging.StyleImageLoader.ListFolder(styles, skipped),
                 Iterations = parse.GetValue(iters),
                 OutputDirectory = parse.GetValue(outDir)!,
@@ -98,7 +121,11 @@ public static class AdaptCommand
             try
             {
                 var result = DomainAdapter.Run(request, RunContext.For(new ConsoleProgress(io.Out, io.Err), ct), doResume);
-                io.Out.WriteLine($"domain written to {result.DomainDirectory} (generator {result.GeneratorFile}, preview {result.PreviewPng})");
+                if (result.CompactDomains is { } compact)
+                    foreach (var d in compact)
+                        io.Out.WriteLine($"compact domain \"{d.Target}\" written to {d.File} (preview {d.PreviewPng})");
+                else
+                    io.Out.WriteLine($"domain written to {result.DomainDirectory} (generator {result.GeneratorFile}, preview {result.PreviewPng})");
                 return 0;
             }
             catch (OperationCanceledException)

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Nada.Core.Adaptation.Compact;
+using Nada.Core.Editing;
 using Nada.Core.Generators;
 using Nada.Core.Generators.StyleGan3;
 using Nada.Core.Imaging;
@@ -9,7 +11,8 @@ namespace Nada.Cli.Commands;
 
 /// <summary>
 /// <c>nada sample --generator FILE --seeds 0-15 --truncation 0.7 --out DIR [--grid] [--noise const]
-/// [--translate X,Y] [--rotate DEG]</c> (the last two for StyleGAN3, as NVIDIA's gen_images.py).
+/// [--translate X,Y] [--rotate DEG] [--domain FILE[:ALPHA] ...]</c> (translate and rotate for StyleGAN3, as NVIDIA's
+/// gen_images.py; --domain renders a mix of compact domains of the generator).
 /// </summary>
 public static class SampleCommand
 {
@@ -29,15 +32,30 @@ public static class SampleCommand
         var translate = new Option<string?>("--translate") { Description = "StyleGAN3: shift the image by X,Y image widths (1/resolution = one pixel; +X right, +Y down)" };
         var rotate = new Option<float>("--rotate") { Description = "StyleGAN3: rotate the image by this many degrees", DefaultValueFactory = _ => 0f };
         var precision = PrecisionOption.Create("the generator (default fp32)");
-        var command = new Command("sample", "Render images from a generator for a list of seeds")
+        var domains = new Option<string[]>("--domain")
         {
-            generator, seeds, truncation, outDir, grid, noise, translate, rotate, precision,
+            Description = $"A compact domain of the generator, FILE or FILE:ALPHA (strength, default 1, within ±{DomainMix.MaxAbsAlpha}); repeat to render the mix sum alpha_i d_i",
+        };
+        var command = new Command("sample", "Render images from a generator (optionally with a mix of its compact domains) for a list of seeds")
+        {
+            generator, seeds, truncation, outDir, grid, noise, translate, rotate, domains, precision,
         };
         command.SetAction(parse => io.Run(() => Run(io, parse.GetValue(generator)!, parse.GetValue(seeds)!,
             parse.GetValue(truncation), parse.GetValue(outDir)!, parse.GetValue(grid), parse.GetValue(noise)!,
-            ParseTransform(parse.GetValue(translate), parse.GetValue(rotate)), PrecisionOption.Parse(parse.GetValue(precision)))));
+            ParseTransform(parse.GetValue(translate), parse.GetValue(rotate)),
+            (parse.GetValue(domains) ?? []).Select(DomainWeight.Parse).ToList(), PrecisionOption.Parse(parse.GetValue(precision)))));
         return command;
     }
+
+    /// <summary>Disposes the compact domains of a sampling run.</summary>
+    private sealed class CompactList(List<CompactDomain> domains) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var d in domains) d.Dispose();
+        }
+    }
+
     private static InputTransform? ParseTransform(string? translate, float rotate)
     {
         if (translate is null && rotate == 0f) return null;
@@ -55,7 +73,7 @@ public static class SampleCommand
     }
 
     private static int Run(CliOutput io, string generatorPath, string seedSpec, float psi, string outDir, bool grid, string noiseName,
-        InputTransform? transform, Nada.Core.Ops.ComputePrecision? precision)
+        InputTransform? transform, IReadOnlyList<DomainWeight> mix, Nada.Core.Ops.ComputePrecision? precision)
     {
         var seedList = SeedLatents.Parse(seedSpec);
         if (!float.IsFinite(psi)) throw new FormatException($"Truncation must be a number, got {psi}.");
@@ -68,8 +86,15 @@ public static class SampleCommand
             sg3.SetInputTransform(transform);
         }
         if (precision is { } p) g.ComputeDtype = Nada.Core.Ops.Precisions.DType(p);
+        var compact = new List<CompactDomain>();
+        using var release = new CompactList(compact);
+        foreach (var d in mix) compact.Add(CompactDomainFile.Load(d.File));
+        using var lease = mix.Count == 0 ? null
+            : DomainMix.Apply(g, GeneratorIdentity.Of(g, Path.GetFileName(generatorPath)), compact.Zip(mix, (c, d) => (c, d.Alpha)).ToList());
         Directory.CreateDirectory(outDir);
         io.Out.WriteLine($"generator {generatorPath}: {g.Config.ImgResolution} px; {seedList.Count} seeds, psi {psi}, noise {noiseName}");
+        foreach (var (c, d) in compact.Zip(mix))
+            io.Out.WriteLine($"  compact domain {c.Name} (\"{c.Info.TargetText}\") at {d.Alpha.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
         var all = new List<Tensor>();
         using var keep = NewDisposeScope();
         var sw = Stopwatch.StartNew();

@@ -1,4 +1,19 @@
+using System.Text.Json.Serialization;
+
 namespace Nada.Core.Adaptation;
+
+/// <summary>What an adaptation produces.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<DomainKind>))]
+public enum DomainKind
+{
+    /// <summary>A fine-tuned copy of the generator (StyleGAN-NADA): a generator file per domain.</summary>
+    Full,
+    /// <summary>
+    /// Per-channel offsets of the base generator's modulated convolutions (HyperDomainNet's domain modulation): a
+    /// small file per target that needs its base generator (see <see cref="Compact.CompactDomain"/>).
+    /// </summary>
+    Compact,
+}
 
 /// <summary>One CLIP model used by the losses, with its weight in the ensemble.</summary>
 /// <param name="Path">A CLIP weights file (OpenAI state dict, TorchScript archive or safetensors).</param>
@@ -24,10 +39,32 @@ public sealed record AdaptationRequest
     public required string OutputDirectory { get; init; }
     /// <summary>Every other knob, with the reference implementation's defaults.</summary>
     public AdaptationOptions Options { get; init; } = new();
+    /// <summary>What the run produces: a full domain (default) or compact ones.</summary>
+    public DomainKind Kind { get; init; } = DomainKind.Full;
+    /// <summary>
+    /// Several target texts, one compact domain each, trained in the same steps (compact only). Empty: the one target
+    /// <see cref="TargetText"/>. When given, <see cref="TargetText"/> is empty or the first of them.
+    /// </summary>
+    public IReadOnlyList<string> Targets { get; init; } = [];
+
+    /// <summary>The run's targets: <see cref="Targets"/>, or <see cref="TargetText"/> alone.</summary>
+    [JsonIgnore] public IReadOnlyList<string> TargetTexts => Targets.Count > 0 ? Targets : [TargetText];
 }
 
+/// <summary>One compact domain written by a run.</summary>
+/// <param name="Target">Its target text (empty for an image-guided domain without one).</param>
+/// <param name="File">The compact domain file (<c>.safetensors</c>, read with <see cref="Compact.CompactDomainFile"/>).</param>
+/// <param name="PreviewPng">Base row over this domain's row.</param>
+public sealed record CompactDomainResult(string Target, string File, string PreviewPng);
+
 /// <summary>The result of a finished adaptation: a domain folder in our format.</summary>
-/// <param name="DomainDirectory">Folder holding the adapted generator, its config, prompts and preview.</param>
-/// <param name="GeneratorFile">The adapted generator file (our format: safetensors + JSON config).</param>
-/// <param name="PreviewPng">A preview grid image file.</param>
-public sealed record AdaptationResult(string DomainDirectory, string GeneratorFile, string PreviewPng);
+/// <param name="DomainDirectory">Folder holding the adapted generator (or the compact domains), prompts and preview.</param>
+/// <param name="GeneratorFile">
+/// Full: the adapted generator file (our format: safetensors + JSON config). Compact: the first target's compact
+/// domain file (not a generator: render it with its base generator, see <paramref name="CompactDomains"/>).
+/// </param>
+/// <param name="PreviewPng">A preview grid image file (compact: the base row, then one row per target).</param>
+/// <param name="Kind">Full or compact.</param>
+/// <param name="CompactDomains">Compact runs: every target's domain file, in target order; null for a full run.</param>
+public sealed record AdaptationResult(string DomainDirectory, string GeneratorFile, string PreviewPng,
+    DomainKind Kind = DomainKind.Full, IReadOnlyList<CompactDomainResult>? CompactDomains = null);

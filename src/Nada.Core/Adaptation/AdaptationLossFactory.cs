@@ -21,21 +21,7 @@ public static class AdaptationLossFactory
         var ensemble = ClipEnsemble.Load(request.ClipModels, new ClipLoadOptions(Dtype: o.PlanFor(device).Clip.DType(), Device: device));
         try
         {
-            var weights = new ClipLossWeights(o.LambdaDirection, o.LambdaGlobal, o.LambdaPatch, o.LambdaManifold, o.LambdaTexture);
-            using var scope = NewDisposeScope();
-            Tensor? targets = null, sources = null;
-            if (request.StyleImagePaths.Count > 0)
-            {
-                targets = StyleImageLoader.Load(request.StyleImagePaths, frozen.Config.ImgResolution, skipped).to(device);   // [K, 3, R, R]
-                sources = SourceSamples(frozen, o, device);                                                                  // [M, 3, R, R]
-            }
-            var options = new ClipLossOptions(
-                TargetImages: o.LambdaDirection > 0 ? targets : null,
-                SourceImages: o.LambdaDirection > 0 ? sources : null,
-                ImageDirectionWeight: 1 - o.TextDirectionWeight,
-                StyleImages: o.LambdaTexture > 0 ? targets : null,
-                Seed: o.Seed);
-            var losses = new ClipLossSet(ensemble, weights, request.SourceText, request.TargetText, options);
+            var losses = CreateLossSet(ensemble, request, frozen, device, skipped);
             return new ClipAdaptationLoss(ensemble, losses, string.IsNullOrWhiteSpace(request.TargetText) ? null : request.TargetText);
         }
         catch
@@ -43,6 +29,30 @@ public static class AdaptationLossFactory
             ensemble.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The request's losses over an ensemble loaded already (not owned), toward <see cref="AdaptationRequest.TargetText"/>:
+    /// a compact job with several targets builds one set per target over one ensemble.
+    /// </summary>
+    public static ClipLossSet CreateLossSet(ClipEnsemble ensemble, AdaptationRequest request, StyleGenerator frozen, Device device, List<SkippedImage> skipped)
+    {
+        var o = request.Options;
+        var weights = new ClipLossWeights(o.LambdaDirection, o.LambdaGlobal, o.LambdaPatch, o.LambdaManifold, o.LambdaTexture, o.LambdaAngle);
+        using var scope = NewDisposeScope();
+        Tensor? targets = null, sources = null;
+        if (request.StyleImagePaths.Count > 0)
+        {
+            targets = StyleImageLoader.Load(request.StyleImagePaths, frozen.Config.ImgResolution, skipped).to(device);   // [K, 3, R, R]
+            sources = SourceSamples(frozen, o, device);                                                                  // [M, 3, R, R]
+        }
+        var options = new ClipLossOptions(
+            TargetImages: o.LambdaDirection > 0 ? targets : null,
+            SourceImages: o.LambdaDirection > 0 ? sources : null,
+            ImageDirectionWeight: 1 - o.TextDirectionWeight,
+            StyleImages: o.LambdaTexture > 0 ? targets : null,
+            Seed: o.Seed);
+        return new ClipLossSet(ensemble, weights, request.SourceText, request.TargetText, options);
     }
 
     private static Tensor SourceSamples(StyleGenerator frozen, AdaptationOptions o, Device device)

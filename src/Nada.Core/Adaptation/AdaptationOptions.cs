@@ -33,6 +33,16 @@ public enum WPlusLayerMapping
     Reference,
 }
 
+/// <summary>How Adam's learning rate and betas follow from <see cref="AdaptationOptions.LearningRate"/>.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<AdamSetup>))]
+public enum AdamSetup
+{
+    /// <summary>StyleGAN-NADA's: lr x 4/5 and betas (0, 0.99^(4/5)) (StyleGAN2's g_reg_ratio).</summary>
+    StyleGanNada,
+    /// <summary>PyTorch's defaults: lr as given, betas (0.9, 0.999) (HyperDomainNet's offsets).</summary>
+    Plain,
+}
+
 /// <summary>
 /// Every knob of an adaptation run, with the reference implementation's defaults (its README settings for
 /// FFHQ where they differ from its argument defaults are the <see cref="ReadmePreset"/>). Saved as JSON
@@ -68,10 +78,20 @@ public sealed record AdaptationOptions
     public float LambdaManifold { get; init; }
     /// <summary>Weight of the texture loss against the style images.</summary>
     public float LambdaTexture { get; init; }
+    /// <summary>
+    /// Weight of HyperDomainNet's in-domain angle-consistency loss (pairwise CLIP angles of a batch kept as the base
+    /// generator has them; full and compact domains alike). Needs a batch of at least 2. It keeps diversity; it does
+    /// not move the domain, so it does not count as a loss that trains.
+    /// </summary>
+    public float LambdaAngle { get; init; }
     /// <summary>Weight of the text direction when style images are also given (1 - this for the image direction).</summary>
     public float TextDirectionWeight { get; init; } = 0.5f;
     /// <summary>Generated source samples for the image-guided direction.</summary>
     public int ImageDirectionSamples { get; init; } = 16;
+    /// <summary>Compact domains: whether the to_rgb layers get offsets too (off, as in HyperDomainNet).</summary>
+    public bool CompactToRgb { get; init; }
+    /// <summary>How Adam is set up from <see cref="LearningRate"/> (StyleGAN-NADA's g_reg scaling, or plain).</summary>
+    public AdamSetup Adam { get; init; } = AdamSetup.StyleGanNada;
     /// <summary>Steps between preview grids (and progress reports with images).</summary>
     public int SampleEvery { get; init; } = 50;
     /// <summary>Steps between run checkpoints; one is also written on cancellation and at the end.</summary>
@@ -114,10 +134,31 @@ public sealed record AdaptationOptions
         CheckpointEvery = 150,
     };
 
-    /// <summary>Adam's effective learning rate: lr x 4/5.</summary>
-    [JsonIgnore] public double AdamLearningRate => LearningRate * GRegRatio;
-    /// <summary>Adam's betas: (0, 0.99^(4/5)).</summary>
-    [JsonIgnore] public (double Beta1, double Beta2) AdamBetas => (Math.Pow(0, GRegRatio), Math.Pow(0.99, GRegRatio));
+    /// <summary>
+    /// HyperDomainNet's single-domain text setting (its <c>td_single_ffhq.yaml</c>) for compact domains: batch 4,
+    /// plain Adam at lr 0.1 with betas (0.9, 0.999), style mixing 0.9, no layer selection (every convolution's
+    /// offsets train; to_rgb has none), directional loss 1, 300 iterations (the request's default); its CLIPs are
+    /// ViT-B/32 and ViT-B/16. Its configuration has no in-domain angle term (weight 0 here).
+    /// </summary>
+    public static AdaptationOptions HyperDomainNetPreset { get; } = new()
+    {
+        BatchSize = 4,
+        LearningRate = 0.1,
+        Adam = AdamSetup.Plain,
+        AutoLayerIters = 0,
+        AutoLayerK = null,
+        Phase = TrainablePhase.Default,
+        Mixing = 0.9,
+        LambdaDirection = 1,
+        SampleEvery = 20,
+        CheckpointEvery = 50,
+    };
+
+    /// <summary>Adam's effective learning rate: lr x 4/5 (StyleGAN-NADA) or lr (plain).</summary>
+    [JsonIgnore] public double AdamLearningRate => Adam == AdamSetup.Plain ? LearningRate : LearningRate * GRegRatio;
+    /// <summary>Adam's betas: (0, 0.99^(4/5)) (StyleGAN-NADA) or (0.9, 0.999) (plain).</summary>
+    [JsonIgnore] public (double Beta1, double Beta2) AdamBetas =>
+        Adam == AdamSetup.Plain ? (0.9, 0.999) : (Math.Pow(0, GRegRatio), Math.Pow(0.99, GRegRatio));
 
     private const double GRegRatio = 4.0 / 5.0;
 
@@ -155,6 +196,10 @@ public sealed record AdaptationOptions
             (nameof(LambdaManifold), LambdaManifold), (nameof(LambdaTexture), LambdaTexture),
         ];
         foreach (var (name, value) in weights) Range(name, value, 0, 1e6, "Loss weights");
+        Range(nameof(LambdaAngle), LambdaAngle, 0, 1e6, "Loss weights");
+        if (LambdaAngle > 0 && BatchSize < 2)
+            e.Add(nameof(LambdaAngle), $"The in-domain angle loss compares the images of a batch in pairs: use a batch of at least 2 (got {BatchSize}).");
+        if (!Enum.IsDefined(Adam)) e.Add(nameof(Adam), $"Unknown Adam setup {(int)Adam}; use StyleGanNada or Plain.");
         if (weights.All(w => w.Value == 0))
             e.Add(nameof(LambdaDirection), "All loss weights are zero: nothing would train. Set at least one of direction, global, patch, manifold, texture.");
         Range(nameof(TextDirectionWeight), TextDirectionWeight, 0, 1, "Text direction weight");

@@ -12,7 +12,8 @@ namespace Nada.Core.Adaptation;
 /// <summary>
 /// Runs one adaptation from request to domain: loads the generator twice (frozen, trainable) and the CLIP
 /// models, trains with progress reports, preview grids and atomic checkpoints, honours cancellation within
-/// a step, resumes from the last checkpoint, and writes the adapted generator as a domain folder.
+/// a step, resumes from the last checkpoint, and writes the adapted generator as a domain folder. A compact
+/// request (<see cref="DomainKind.Compact"/>) goes to <see cref="Compact.CompactAdapter"/>.
 /// Synchronous: call it on the thread that owns the job (TorchSharp dispose scopes are thread-static).
 /// </summary>
 public static class DomainAdapter
@@ -26,6 +27,10 @@ public static class DomainAdapter
     {
         var options = request.Options;
         RequestValidator.Validate(request);
+        if (request.Targets.Count == 1)
+            request = request with { TargetText = request.Targets[0], Targets = [] };   // one target, however it was given
+        if (request.Kind == DomainKind.Compact)
+            return Compact.CompactAdapter.Run(request, context, resume);
         var layout = new RunLayout(request.OutputDirectory);
         var reporter = new RunReporter(layout, context);
         (request, var promptWarnings) = FitPrompts(request);
@@ -113,7 +118,8 @@ public static class DomainAdapter
         return (request with { SourceText = source, TargetText = target }, warnings);
     }
 
-    private static void Flush(List<(int Step, TrainStepResult Result)> pending, List<double> losses, RunReporter progress, int total, byte[]? previewPng)
+    /// <summary>Reads pending step results on the host, stops on a non-finite loss, and reports them (shared with the compact loop).</summary>
+    internal static void Flush(List<(int Step, TrainStepResult Result)> pending, List<double> losses, RunReporter progress, int total, byte[]? previewPng)
     {
         if (pending.Count == 0)
             return;

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 
 namespace Nada.Core.Adaptation;
 
-/// <summary>What a domain folder's <c>domain.json</c> says about it.</summary>
+/// <summary>What a domain folder's <c>domain.json</c> says about it (<paramref name="Clips"/>: the CLIP models it was trained with; null in older folders).</summary>
 public sealed record DomainInfo(
     string SourceText,
     string TargetText,
@@ -14,7 +14,8 @@ public sealed record DomainInfo(
     string BaseGenerator,
     int Iterations,
     AdaptationOptions Options,
-    DateTimeOffset Created);
+    DateTimeOffset Created,
+    IReadOnlyList<TrainingClip>? Clips = null);
 
 /// <summary>
 /// Writes the result of a run as a domain: <c>RUN/domain/generator.safetensors</c> (+ <c>generator.json</c>, our
@@ -38,7 +39,7 @@ public static class DomainWriter
             File.WriteAllBytes(Path.Combine(temp, "preview.png"), ImageEncoder.GridPng(cat([a, b], 0), columns: (int)a.shape[0]));
         }
         var info = new DomainInfo(request.SourceText, request.TargetText, request.StyleImagePaths.Select(Path.GetFileName).OfType<string>().ToList(),
-            Path.GetFileName(request.GeneratorPath), request.Iterations, options, DateTimeOffset.UtcNow);
+            Path.GetFileName(request.GeneratorPath), request.Iterations, options, DateTimeOffset.UtcNow, TrainingClip.Of(request.ClipModels));
         File.WriteAllText(Path.Combine(temp, "domain.json"), JsonSerializer.Serialize(info, Json));
         if (Directory.Exists(final))
             Directory.Delete(final, recursive: true);

@@ -13,7 +13,7 @@ namespace Nada.Core.Benchmarks;
 /// (README settings, real layer selection, no selection), sampling, and the first step after start. Each workload
 /// runs its warm-up steps, then its timed steps, each ended by a host synchronisation; the median is reported.
 /// </summary>
-public sealed class BenchRunner(BenchShapes shapes, Device device, int warmup, int repeats, TextWriter? log = null)
+public sealed partial class BenchRunner(BenchShapes shapes, Device device, int warmup, int repeats, TextWriter? log = null)
 {
     private readonly bool _cuda = device.type == DeviceType.CUDA;
 
@@ -48,6 +48,7 @@ public sealed class BenchRunner(BenchShapes shapes, Device device, int warmup, i
                     BenchWorkload.FirstStep => FirstStep(probe, plan),
                     BenchWorkload.Sample => Sample(probe, plan),
                     BenchWorkload.FreshProcess => FreshProcess(probe, plan),
+                    BenchWorkload.TrainCompact => TrainCompact(probe, plan),
                     _ => Train(w, probe, plan),
                 };
                 batch.Add(r with

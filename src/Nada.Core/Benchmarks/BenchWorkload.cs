@@ -18,6 +18,11 @@ public enum BenchWorkload
     /// request makes one): the two medians should match. A gap shows thread-pool start-up effects (see <see cref="EngineRuntime"/>).
     /// </summary>
     FreshProcess = 6,
+    /// <summary>
+    /// Compact-domain training step with workload 1's settings (README preset: batch 2, k = all, selection skipped):
+    /// one generator, offsets and their Adam state only (see <see cref="Adaptation.Compact.CompactTrainer"/>).
+    /// </summary>
+    TrainCompact = 7,
 }
 
 /// <summary>Names and descriptions of the workloads.</summary>
@@ -38,6 +43,7 @@ public static class BenchWorkloads
         BenchWorkload.Sample => "sample",
         BenchWorkload.FirstStep => "first_step",
         BenchWorkload.FreshProcess => "fresh_process",
+        BenchWorkload.TrainCompact => "train_compact",
         _ => throw new ArgumentOutOfRangeException(nameof(w)),
     };
 

@@ -64,6 +64,25 @@ public static class SafeTensorsFile
         }
     }
 
+    /// <summary>
+    /// The metadata map of <paramref name="path"/> alone (the header is read and checked, no tensor is): tells a file's
+    /// kind (e.g. a compact domain from a generator) without reading its data. Null when the file is not safetensors.
+    /// </summary>
+    /// <exception cref="CheckpointException">A safetensors file whose header is malformed or over <paramref name="limits"/>.</exception>
+    public static Dictionary<string, string>? ReadMetadata(string path, ReadLimits? limits = null)
+    {
+        using var stream = CheckpointReader.OpenChecked(path);
+        Span<byte> head = stackalloc byte[9];
+        if (stream.Length < 9) return null;
+        stream.ReadExactly(head);
+        if (!LooksLikeSafeTensors(head, stream.Length)) return null;
+        stream.Position = 0;
+        var header = ReadHeader(path, stream, (limits ?? ReadLimits.Default), out _);
+        var metadata = new Dictionary<string, string>();
+        if (header.TryGetProperty("__metadata__", out var element)) ReadMetadata(path, element, metadata);
+        return metadata;
+    }
+
     private sealed record Entry(string Name, ScalarType Dtype, long[] Shape, long Begin, long End);
 
     /// <summary>

@@ -10,7 +10,8 @@ namespace Nada.Core.Runs;
 /// RUN/warnings.txt               one line per warning that did not stop the run
 /// RUN/samples/step-NNNNNN.png    preview images, each written once
 /// RUN/checkpoints/               resumable training state (<see cref="Adaptation.RunCheckpoint"/>)
-/// RUN/domain/                    an adaptation's result: generator, domain.json, preview.png
+/// RUN/domain/                    an adaptation's result: generator, domain.json, preview.png (compact: one
+///                                NN-target.safetensors and NN-target.png per target, domain.json, preview.png)
 /// RUN/result/                    an edit's or inversion's result: latent, images, scores
 /// </code>
 /// </summary>
@@ -49,6 +50,29 @@ public sealed class RunLayout
 
     /// <summary>An edit's or inversion's results.</summary>
     public string ResultDir => Path.Combine(Root, "result");
+
+    /// <summary>
+    /// File name (inside <see cref="DomainDir"/>) of the compact domain of target <paramref name="index"/> (0-based):
+    /// <c>NN-slug.safetensors</c>, NN counting from 01, the slug from the target's letters and digits.
+    /// </summary>
+    public static string CompactDomainName(int index, string target) => $"{index + 1:D2}-{Slug(target)}.safetensors";
+
+    /// <summary>File name (inside <see cref="DomainDir"/>) of the preview of target <paramref name="index"/>: <c>NN-slug.png</c>.</summary>
+    public static string CompactPreviewName(int index, string target) => $"{index + 1:D2}-{Slug(target)}.png";
+
+    /// <summary>Lower-case letters and digits of <paramref name="text"/>, other runs of characters as one '-', at most 40 characters; "domain" when nothing is left.</summary>
+    public static string Slug(string text)
+    {
+        var sb = new System.Text.StringBuilder();
+        foreach (char c in text.Trim().ToLowerInvariant())
+        {
+            if (char.IsAsciiLetterOrDigit(c)) sb.Append(c);
+            else if (sb.Length > 0 && sb[^1] != '-') sb.Append('-');
+            if (sb.Length >= 40) break;
+        }
+        var slug = sb.ToString().Trim('-');
+        return slug.Length == 0 ? "domain" : slug;
+    }
 
     /// <summary>The preview image of step <paramref name="step"/>.</summary>
     public string SampleFile(int step) => Path.Combine(SamplesDir, $"step-{step:D6}.png");

@@ -1,5 +1,7 @@
 using Nada.Core.Adaptation;
+using Nada.Core.Adaptation.Compact;
 using Nada.Core.Editing;
+using Nada.Core.Evaluation;
 using Nada.Core.Runs;
 
 namespace Nada.Core.Service;
@@ -32,6 +34,25 @@ public interface IDomainSampler
 {
     /// <summary>One PNG per seed, at truncation <paramref name="truncationPsi"/>, constant noise.</summary>
     Task<IReadOnlyList<byte[]>> SamplePngAsync(string generatorFile, IReadOnlyList<int> seeds, float truncationPsi, CancellationToken ct = default);
+
+    /// <summary>
+    /// One PNG per seed of <paramref name="baseGeneratorFile"/> with a mix of its compact domains: offsets
+    /// sum_i alpha_i d_i (alpha 0 = without, 1 = as trained; negative and above 1 allowed, |alpha| at most
+    /// <see cref="DomainMix.MaxAbsAlpha"/>). An empty mix renders the base generator.
+    /// </summary>
+    /// <exception cref="DomainMismatchException">A domain was trained on another generator; the message names both.</exception>
+    Task<IReadOnlyList<byte[]>> SampleMixPngAsync(string baseGeneratorFile, IReadOnlyList<DomainWeight> domains, IReadOnlyList<int> seeds,
+        float truncationPsi, CancellationToken ct = default);
+}
+
+/// <summary>Scores domains (compact and full) with an evaluator CLIP. The call blocks until the work ends (a job of the broker).</summary>
+public interface IDomainEvaluator
+{
+    /// <summary>
+    /// Quality, diversity and directional similarity of the request's domain (see <see cref="DomainScores"/>); progress
+    /// reports count samples. Throws <see cref="OperationCanceledException"/> within one batch of its token firing.
+    /// </summary>
+    DomainScores Evaluate(EvaluationRequest request, RunContext context);
 }
 
 /// <summary>Renders a stored latent, alone or with a blend of its source generator and adapted domains (interactive work).</summary>

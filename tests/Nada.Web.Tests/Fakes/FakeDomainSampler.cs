@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Nada.Core.Adaptation.Compact;
 using Nada.Core.Service;
 
 namespace Nada.Web.Tests.Fakes;
@@ -22,4 +23,8 @@ public sealed class FakeDomainSampler : IDomainSampler
         var shift = 0.5f + (0.5f * Math.Clamp(truncationPsi, 0f, 1f));
         return Task.FromResult<IReadOnlyList<byte[]>>(seeds.Select(s => FakeImages.SamplePng(s, generator.TargetHue, shift)).ToList());
     }
+
+    // Compact domains are the web's to add; the fake renders the base generator's placeholder faces.
+    public Task<IReadOnlyList<byte[]>> SampleMixPngAsync(string baseGeneratorFile, IReadOnlyList<DomainWeight> domains, IReadOnlyList<int> seeds,
+        float truncationPsi, CancellationToken ct = default) => SamplePngAsync(baseGeneratorFile, seeds, truncationPsi, ct);
 }

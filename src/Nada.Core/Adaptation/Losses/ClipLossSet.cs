@@ -9,7 +9,9 @@ namespace Nada.Core.Adaptation.Losses;
 /// <param name="PatchDirectional">Patch-directional loss with the part templates.</param>
 /// <param name="Manifold">Manifold angle loss.</param>
 /// <param name="Texture">Texture loss against style images.</param>
-public sealed record ClipLossWeights(float Directional = 1f, float Global = 0f, float PatchDirectional = 0f, float Manifold = 0f, float Texture = 0f);
+/// <param name="InDomainAngle">HyperDomainNet's in-domain angle-consistency loss (pairwise angles within a batch kept as the base has them).</param>
+public sealed record ClipLossWeights(float Directional = 1f, float Global = 0f, float PatchDirectional = 0f, float Manifold = 0f, float Texture = 0f,
+    float InDomainAngle = 0f);
 
 /// <summary>Optional inputs of a <see cref="ClipLossSet"/>.</summary>
 /// <param name="TargetImages">Target-domain examples [K, 3, H, W] in [-1, 1] for an image-guided direction.</param>
@@ -150,6 +152,7 @@ public sealed class ClipLossSet : IDisposable
         if (w.Directional > 0) list.Add(Directional(model, w.Directional, source, target, o));
         if (w.Manifold > 0) list.Add(new ManifoldAngleLoss(model, source, target, w.Manifold));
         if (w.Texture > 0) list.Add(new TextureLoss(model, o.StyleImages!, w.Texture));
+        if (w.InDomainAngle > 0) list.Add(new InDomainAngleLoss(w.InDomainAngle));
         return list;
     }
 
@@ -166,7 +169,7 @@ public sealed class ClipLossSet : IDisposable
 
     private static void Validate(ClipLossWeights w, string source, string target, ClipLossOptions o)
     {
-        float[] all = [w.Directional, w.Global, w.PatchDirectional, w.Manifold, w.Texture];
+        float[] all = [w.Directional, w.Global, w.PatchDirectional, w.Manifold, w.Texture, w.InDomainAngle];
         if (all.Any(x => x < 0 || !float.IsFinite(x))) throw new ArgumentException($"CLIP loss weights must be finite and non-negative: {w}.");
         if (all.All(x => x == 0)) throw new ArgumentException("Every CLIP loss weight is 0; enable at least one loss (e.g. Directional = 1).");
         var imageGuided = o.TargetImages is not null;

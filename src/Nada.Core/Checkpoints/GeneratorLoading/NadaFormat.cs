@@ -85,6 +85,8 @@ public static class NadaFormat
                 StyleGan3FormatTag => true,
                 FormatTag => false,
                 null => tensors.ContainsKey("synthesis.input.freqs"),
+                Adaptation.Compact.CompactDomainFile.FormatTag => throw new CheckpointException(path, "is a compact domain, not a generator",
+                    "Render it with the generator it was trained on: --generator BASE --domain FILE"),
                 _ => throw new CheckpointException(path, $"has the format tag '{tag}', which this version does not read",
                     $"Expected {FormatTag} or {StyleGan3FormatTag}; the file may come from a newer NadaWeb"),
             };

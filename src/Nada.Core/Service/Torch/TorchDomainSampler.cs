@@ -1,4 +1,6 @@
+using Nada.Core.Adaptation.Compact;
 using Nada.Core.Checkpoints.GeneratorLoading;
+using Nada.Core.Editing;
 using Nada.Core.Generators;
 using Nada.Core.Imaging;
 using Nada.Core.Scheduling;
@@ -9,22 +11,38 @@ namespace Nada.Core.Service.Torch;
 /// <summary>
 /// Samples generators with TorchSharp, as interactive work of the broker: z from NumPy-compatible seeds, truncation
 /// toward the average w, constant noise. The last generator used stays loaded (keyed by path, write time and device),
-/// so repeated sampling of one domain does not reload it.
+/// with its identity, so repeated sampling of one domain does not reload it; compact domains of a mix stay loaded too
+/// (keyed by path and write time).
 /// </summary>
 public sealed class TorchDomainSampler(GpuBroker broker) : IDomainSampler, IDisposable
 {
     private readonly Lock _gate = new();
-    private (string Key, StyleGenerator Generator)? _cached;
+    private (string Key, StyleGenerator Generator, Lazy<GeneratorIdentity> Identity)? _cached;
+    private readonly Dictionary<string, CompactDomain> _compact = [];
+
+    /// <summary>Compact domains kept loaded at most.</summary>
+    public const int CompactCacheSize = 32;
 
     /// <inheritdoc />
     public Task<IReadOnlyList<byte[]>> SamplePngAsync(string generatorFile, IReadOnlyList<int> seeds, float truncationPsi, CancellationToken ct = default) =>
-        broker.RunInteractiveAsync(() => Sample(generatorFile, seeds, truncationPsi), ct);
+        broker.RunInteractiveAsync(() => Sample(generatorFile, [], seeds, truncationPsi), ct);
 
-    private IReadOnlyList<byte[]> Sample(string generatorFile, IReadOnlyList<int> seeds, float truncationPsi)
+    /// <inheritdoc />
+    public Task<IReadOnlyList<byte[]>> SampleMixPngAsync(string baseGeneratorFile, IReadOnlyList<DomainWeight> domains, IReadOnlyList<int> seeds,
+        float truncationPsi, CancellationToken ct = default) =>
+        broker.RunInteractiveAsync(() => Sample(baseGeneratorFile, domains, seeds, truncationPsi), ct);
+
+    private IReadOnlyList<byte[]> Sample(string generatorFile, IReadOnlyList<DomainWeight> domains, IReadOnlyList<int> seeds, float truncationPsi)
     {
         lock (_gate)
         {
-            var generator = Load(generatorFile);
+            var (generator, identity) = Load(generatorFile);
+            if (domains.Count > CompactCacheSize)
+                throw new ArgumentException($"A mix takes at most {CompactCacheSize} compact domains (got {domains.Count}).");
+            if (_compact.Count + domains.Count > CompactCacheSize)
+                ClearCompact();                 // before loading, so no domain of this mix is freed while in use
+            var parts = domains.Select(d => (LoadCompact(d.File), d.Alpha)).ToList();
+            using var lease = parts.Count == 0 ? null : DomainMix.Apply(generator, identity.Value, parts);
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             var z = SeedLatents.FromSeeds(seeds, generator.Config.ZDim).to(generator.LatentAvg.device);   // [N, ZDim]
@@ -33,17 +51,33 @@ public sealed class TorchDomainSampler(GpuBroker broker) : IDomainSampler, IDisp
         }
     }
 
-    private StyleGenerator Load(string path)
+    private (StyleGenerator Generator, Lazy<GeneratorIdentity> Identity) Load(string path)
     {
         var device = EngineDevice.Current;
         string key = $"{Path.GetFullPath(path)}|{File.GetLastWriteTimeUtc(path).Ticks}|{device}";
         if (_cached is { } c && c.Key == key)
-            return c.Generator;
+            return (c.Generator, c.Identity);
         _cached?.Generator.Dispose();
         _cached = null;
         var generator = GeneratorLoader.LoadGenerator(path).ToDevice(device);
-        _cached = (key, generator);
-        return generator;
+        var identity = new Lazy<GeneratorIdentity>(() => GeneratorIdentity.Of(generator, Path.GetFileName(path)));
+        _cached = (key, generator, identity);
+        return (generator, identity);
+    }
+
+    private CompactDomain LoadCompact(string path)
+    {
+        string key = $"{Path.GetFullPath(path)}|{File.GetLastWriteTimeUtc(path).Ticks}";
+        if (_compact.TryGetValue(key, out var domain)) return domain;
+        domain = CompactDomainFile.Load(path);
+        _compact[key] = domain;
+        return domain;
+    }
+
+    private void ClearCompact()
+    {
+        foreach (var d in _compact.Values) d.Dispose();
+        _compact.Clear();
     }
 
     /// <inheritdoc />
@@ -53,6 +87,7 @@ public sealed class TorchDomainSampler(GpuBroker broker) : IDomainSampler, IDisp
         {
             _cached?.Generator.Dispose();
             _cached = null;
+            ClearCompact();
         }
     }
 }
