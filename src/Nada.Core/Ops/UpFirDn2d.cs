@@ -78,7 +78,8 @@ public static class UpFirDn2d
             var fs = f.to(y.dtype, y.device) * MathF.Sqrt(gain);
             if (!flipFilter) fs = fs.flip(0);
             long taps = fs.shape[0];
-            y = scope.Keep(nn.functional.conv2d(y, fs.reshape(1, 1, 1, taps).repeat(c, 1, 1, 1), groups: c));   // [C, 1, 1, taps]
+            y = nn.functional.conv2d(y, fs.reshape(1, 1, 1, taps).repeat(c, 1, 1, 1), groups: c);   // [C, 1, 1, taps]
+            scope.Keep(y, fs); // the filter is read again by the second pass
             y = scope.Keep(nn.functional.conv2d(y, fs.reshape(1, 1, taps, 1).repeat(c, 1, 1, 1), groups: c));   // [C, 1, taps, 1]
         }
         else

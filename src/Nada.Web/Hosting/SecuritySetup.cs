@@ -70,7 +70,7 @@ public static class SecuritySetup
         return builder;
     }
 
-    /// <summary>First in the pipeline: proxies' headers, security headers, error answers.</summary>
+    /// <summary>First in the pipeline: proxies' headers, security headers, error answers (503 while the database is unreachable).</summary>
     public static WebApplication UseNadaSecurity(this WebApplication app)
     {
         var security = app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value;
@@ -81,6 +81,7 @@ public static class SecuritySetup
             app.UseExceptionHandler(ErrorResponses.Path, createScopeForErrors: true);
             app.UseMiddleware<ErrorResponses>();
         }
+        app.UseMiddleware<DatabaseOutageAnswer>();
         return app;
     }
 

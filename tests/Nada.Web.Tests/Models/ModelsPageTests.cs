@@ -71,7 +71,9 @@ public sealed class ModelsPageTests : IAsyncLifetime
         Assert.Contains("Test page-missing", cut.Find("#model-page-missing").TextContent);
         Assert.Contains("published", cut.Find("#model-page-missing .hash").TextContent);
         Assert.Contains("unpublished", cut.Find("#model-page-present .hash").TextContent);
-        Assert.Contains("not trainable", cut.Find("#model-page-sg3").TextContent);
+        // StyleGAN3 is a trainable family now (issue 14): no "not trainable" chip, offered for download like SG2.
+        Assert.DoesNotContain("not trainable", cut.Find("#model-page-sg3").TextContent);
+        Assert.Single(cut.FindAll("#model-page-sg3 .download-button"));
         Assert.Contains("test licence note", cut.Find("#model-page-present .license").TextContent);
         Assert.Equal("https://example.org/models", cut.Find("#model-page-present a").GetAttribute("href"));
         // Download for missing models only; Verify for present ones.
