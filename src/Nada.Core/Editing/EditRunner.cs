@@ -94,8 +94,8 @@ public static class EditRunner
             string startPng = Path.Combine(resultDir, "start.png");
             string editedPng = Path.Combine(resultDir, "edited.png");
             string strip = Path.Combine(resultDir, "strip.png");
-            File.WriteAllBytes(startPng, ImageEncoder.ToPngs(startImage)[0]);
-            File.WriteAllBytes(editedPng, ImageEncoder.ToPngs(result.Image)[0]);
+            RunLayout.WriteAtomic(startPng, ImageEncoder.ToPngs(startImage)[0]);
+            RunLayout.WriteAtomic(editedPng, ImageEncoder.ToPngs(result.Image)[0]);
             WriteStrip(strip, startImage, result.Image);
             var output = new EditOutput(latentFile, editedPng, strip, result.StartScore, result.FinalScore);
             WriteJson(Path.Combine(resultDir, "edit.json"), new { request, generator = identity, result = output });
@@ -124,7 +124,7 @@ public static class EditRunner
         });
         string png = Path.Combine(outDir, "reconstruction.png");
         string strip = Path.Combine(outDir, "strip.png");
-        File.WriteAllBytes(png, ImageEncoder.ToPngs(result.Image)[0]);
+        RunLayout.WriteAtomic(png, ImageEncoder.ToPngs(result.Image)[0]);
         WriteStrip(strip, photo, result.Image);
         var output = new InversionOutput(latentFile, png, strip, result.StartMse, result.FinalMse);
         WriteJson(Path.Combine(outDir, "inversion.json"), new { request = requestForJson, generator = identity, result = output });
@@ -136,7 +136,7 @@ public static class EditRunner
     {
         using var scope = NewDisposeScope();
         var all = cat(images.Select(i => i.detach().to(ScalarType.Float32).cpu()).ToArray(), 0);   // [K, C, H, W]
-        File.WriteAllBytes(path, ImageEncoder.GridPng(all, columns: images.Length));
+        RunLayout.WriteAtomic(path, ImageEncoder.GridPng(all, columns: images.Length));
     }
 
     private static Tensor RenderNoGrad(StyleGenerator generator, Tensor wPlus, NoiseMode noise)

@@ -133,7 +133,7 @@ public sealed partial class ModelUploadService(DataPaths paths, IModelImporter i
         Directory.CreateDirectory(GeneratorsDir);
         Directory.CreateDirectory(PreviewDir);
         CheckName(name); // another upload may have taken the name meanwhile
-        await File.WriteAllBytesAsync(Path.Combine(PreviewDir, name + ".png"), imported.PreviewPng, ct);
+        Nada.Core.Runs.RunLayout.WriteAtomic(Path.Combine(PreviewDir, name + ".png"), imported.PreviewPng);
         File.Move(Path.ChangeExtension(imported.WeightsFile, ".json"), Path.ChangeExtension(WeightsPath(name), ".json"));
         File.Move(imported.WeightsFile, WeightsPath(name));
         return new UploadedModel(name + ".safetensors", name, ModelUploadKind.Generator, imported.SourceFormat, imported.Resolution,

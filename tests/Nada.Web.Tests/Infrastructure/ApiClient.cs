@@ -127,8 +127,15 @@ public sealed class ApiClient : IDisposable
         JobProgressDto? last = null;
         while (DateTime.UtcNow < until)
         {
-            last = await GetJobAsync(id);
-            if (last is not null && done(last)) return last;
+            try
+            {
+                last = await GetJobAsync(id);
+                if (last is not null && done(last)) return last;
+            }
+            catch (HttpRequestException e) when (e.StatusCode == HttpStatusCode.ServiceUnavailable)
+            {
+                // The site's database is coming back (the multi-box outage test): ask again.
+            }
             await Task.Delay(100);
         }
         throw new TimeoutException($"Job {id} did not reach the wanted state in {timeoutSeconds} s; last: {last?.Status} step {last?.Step}");

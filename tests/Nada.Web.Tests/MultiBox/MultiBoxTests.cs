@@ -59,7 +59,7 @@ public sealed class MultiBoxTests(ITestOutputHelper output) : IDisposable
         Options: new AdaptationOptions { SampleEvery = 4, CheckpointEvery = 4, PreviewSamples = 1 });
 
     [Fact]
-    public async Task WebBoxAndTrainingBoxes_OneSite_LiveViewThroughRedis_TakeOverAfterAKill_RedisOutage()
+    public async Task WebBoxAndTrainingBoxes_OneSite_LiveViewThroughRedis_TakeOverAfterAKill_RedisOutage_DatabaseOutage()
     {
         CopyTinyModels();
         var db = _pg.CreateDatabase("site");
@@ -133,6 +133,33 @@ public sealed class MultiBoxTests(ITestOutputHelper output) : IDisposable
         var ended = await user.WaitForStatusAsync(third, JobStatus.Succeeded, timeoutSeconds: 300);
         Assert.Equal(Enumerable.Range(1, 24), ended.Losses.Select(l => l.Step));
         output.WriteLine($"after Redis returned: {late.Count} live steps reached box A's hub");
+
+        // PostgreSQL goes down mid-job: the site says it is unavailable (a page for browsers, problem+json for the
+        // API, /health/ready unhealthy); the job is not lost and the site recovers by itself when it is back.
+        var fourth = await user.SubmitAsync(TinyJob(24));
+        await user.WaitForAsync(fourth, j => j.Step >= 3, timeoutSeconds: 180);
+        _pg.Stop();
+        var api = await user.Http.GetAsync("/api/jobs");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, api.StatusCode);
+        Assert.Contains("unavailable", await api.Content.ReadAsStringAsync());
+        Assert.True(api.Headers.RetryAfter is not null, "Retry-After on the API answer");
+        using (var html = new HttpRequestMessage(HttpMethod.Get, "/jobs"))
+        {
+            html.Headers.Accept.ParseAdd("text/html");
+            var answer = await user.Http.SendAsync(html);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, answer.StatusCode);
+            var body = await answer.Content.ReadAsStringAsync();
+            Assert.Contains("id=\"unavailable\"", body);
+            Assert.Contains("Nothing is lost", body);
+        }
+        Assert.NotEqual(HttpStatusCode.OK, (await user.Http.GetAsync("/health/ready")).StatusCode);
+        await Task.Delay(TimeSpan.FromSeconds(8));   // longer than a lease: nobody may take the job over meanwhile
+        _pg.StartServer();
+        var after = await user.WaitForStatusAsync(fourth, JobStatus.Succeeded, timeoutSeconds: 300);
+        Assert.Equal(Enumerable.Range(1, 24), after.Losses.Select(l => l.Step));   // every step once
+        var history = await File.ReadAllTextAsync(Path.Combine(_data, "runs", fourth.ToString("N"), "history.jsonl"));
+        Assert.Equal(24, history.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Equal(HttpStatusCode.OK, (await user.Http.GetAsync("/api/jobs")).StatusCode);
     }
 }
 

@@ -55,7 +55,7 @@ public static class NadaFormat
         var json = g.Config.ToJson();
         var metadata = new Dictionary<string, string> { ["format"] = tag, ["config"] = json };
         SafeTensorsFile.Save(weights, tensors, metadata);
-        File.WriteAllText(configFile, json + "\n", new UTF8Encoding(false));
+        Nada.Core.Runs.RunLayout.WriteAtomic(configFile, json + "\n");   // another box may read it at once (shared folder)
         return weights;
     }
 
