@@ -18,7 +18,8 @@ public sealed class SecurityHeaders(RequestDelegate next)
 
     public Task InvokeAsync(HttpContext http)
     {
-        var nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
+        // base64url (allowed by CSP's nonce grammar): no '+', '/' or '=' that HTML encoding would turn into entities.
+        var nonce = System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(16));
         http.Items[NonceKey] = nonce;
         http.Response.OnStarting(() =>
         {
