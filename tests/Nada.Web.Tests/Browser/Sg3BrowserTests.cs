@@ -9,7 +9,7 @@ namespace Nada.Web.Tests.Browser;
 /// StyleGAN3 end to end in Chromium with the real TorchSharp engine (CPU, tiny parity networks): an admin uploads
 /// NVIDIA's config-T pickle on the models page; a user finds it offered on the submit page, adapts it for a few
 /// steps with the tiny CLIP, samples the domain, moves the translation and rotation sliders (the samples re-render and
-/// change) and finds the domain in the gallery. Screenshots: "sg3-" prefix in the artefact folder.
+/// change), opens it by share link signed out with the same controls, and finds the domain in the gallery. Screenshots: "sg3-" prefix in the artefact folder.
 /// </summary>
 public sealed class Sg3BrowserTests : IAsyncLifetime
 {
@@ -117,13 +117,30 @@ public sealed class Sg3BrowserTests : IAsyncLifetime
             await AllSamplesLoadedAsync(page, "psi=");
             Assert.Equal(Bytes(plain), Bytes(await FirstSampleAsync(page)));
 
+            // A share link opens it signed out, with the same controls (file links carry the token).
+            await page.ClickAsync("#share");
+            var shareUrl = await Input(page, "#share-link").InputValueAsync();
+            var stranger = await browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 900 } });
+            var other = await stranger.NewPageAsync();
+            other.SetDefaultTimeout(30_000);
+            await other.GotoAsync(shareUrl);
+            await Assertions.Expect(other.Locator("#shared-banner")).ToBeVisibleAsync();
+            await WaitForInteractiveAsync(other);
+            await Input(other, "#seeds").FillAsync("1");
+            await other.ClickAsync("#sample");
+            await Input(other, "#translate-y").FillAsync("-0.2");
+            await AllSamplesLoadedAsync(other, "tx=0&ty=-0.2&rot=0");
+            Assert.Contains("share=", await other.Locator(".sample-image").First.GetAttributeAsync("src"));
+            await other.ScreenshotAsync(new() { Path = Path.Combine(shots, "sg3-06-shared-translated.png"), FullPage = true });
+            await stranger.CloseAsync();
+
             // The gallery lists it, made from the uploaded StyleGAN3 generator.
             await page.GotoAsync("/gallery");
             await Assertions.Expect(page.Locator(".domain-card")).ToHaveCountAsync(1);
             await Assertions.Expect(page.Locator(".domain-title").First).ToContainTextAsync("sketch");
             await Assertions.Expect(page.Locator(".domain-card").First).ToContainTextAsync("a-sg3t");
             await page.WaitForFunctionAsync("() => [...document.querySelectorAll('.nada-thumb')].every(i => i.complete && i.naturalWidth > 0)");
-            await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "sg3-06-gallery.png"), FullPage = true });
+            await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "sg3-07-gallery.png"), FullPage = true });
         }
         catch
         {
