@@ -84,6 +84,33 @@ public sealed class StyleGan3Generator : StyleGenerator
         buffer.copy_(tensor(transform.InverseMatrix()).reshape(3, 3).to(buffer.dtype, buffer.device));
     }
 
+    /// <summary>
+    /// Sets <paramref name="transform"/> until the returned lease is disposed, which puts back the transform the
+    /// generator held before (so a shared, cached generator keeps its stored state and its identity hash).
+    /// </summary>
+    public IDisposable UseInputTransform(InputTransform transform)
+    {
+        var buffer = synthesis.Input.TransformBuffer;
+        Tensor saved;
+        using (no_grad()) saved = buffer.detach().clone();     // [3, 3]
+        saved.DetachFromDisposeScope();
+        SetInputTransform(transform);
+        return new TransformLease(buffer, saved);
+    }
+
+    private sealed class TransformLease(Tensor buffer, Tensor saved) : IDisposable
+    {
+        private bool _done;
+
+        public void Dispose()
+        {
+            if (_done) return;
+            _done = true;
+            using (no_grad()) buffer.copy_(saved);
+            saved.Dispose();
+        }
+    }
+
     /// <summary>Runs the filtered leaky ReLU's reference implementation in every layer (true) or the fast one (false, default).</summary>
     public void SetReferenceOps(bool reference)
     {

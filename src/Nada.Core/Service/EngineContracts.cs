@@ -2,6 +2,7 @@ using Nada.Core.Adaptation;
 using Nada.Core.Adaptation.Compact;
 using Nada.Core.Editing;
 using Nada.Core.Evaluation;
+using Nada.Core.Generators.StyleGan3;
 using Nada.Core.Runs;
 
 namespace Nada.Core.Service;
@@ -34,6 +35,20 @@ public interface IDomainSampler
 {
     /// <summary>One PNG per seed, at truncation <paramref name="truncationPsi"/>, constant noise.</summary>
     Task<IReadOnlyList<byte[]>> SamplePngAsync(string generatorFile, IReadOnlyList<int> seeds, float truncationPsi, CancellationToken ct = default);
+
+    /// <summary>
+    /// As above, with the output translated and rotated by <paramref name="transform"/> (StyleGAN3's input transform;
+    /// null or <see cref="InputTransform.Identity"/> renders as stored). The generator's stored transform is kept.
+    /// </summary>
+    /// <exception cref="ArgumentException">A non-identity transform for a generator that is not StyleGAN3.</exception>
+    Task<IReadOnlyList<byte[]>> SamplePngAsync(string generatorFile, IReadOnlyList<int> seeds, float truncationPsi, InputTransform? transform,
+        CancellationToken ct = default);
+
+    /// <summary>
+    /// Whether the generator file's output can be translated and rotated at render time (a StyleGAN3 generator in our
+    /// format, told from its header without reading tensors). False for other families and for files it cannot tell.
+    /// </summary>
+    bool SupportsInputTransform(string generatorFile);
 
     /// <summary>
     /// One PNG per seed of <paramref name="baseGeneratorFile"/> with a mix of its compact domains: offsets

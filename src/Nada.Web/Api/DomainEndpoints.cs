@@ -19,8 +19,14 @@ public sealed record DomainDto(
     }
 }
 
-/// <summary>Seeds to sample on a domain.</summary>
-public sealed record SampleRequestDto(List<int> Seeds, float TruncationPsi = 0.7f);
+/// <summary>Seeds to sample on a domain; translation (image widths) and rotation (degrees) for StyleGAN3 domains.</summary>
+public sealed record SampleRequestDto(List<int> Seeds, float TruncationPsi = 0.7f, double? TranslateX = null, double? TranslateY = null,
+    double? RotateDegrees = null)
+{
+    /// <summary>The input transform asked for, or null when none of its fields is set.</summary>
+    public Nada.Core.Generators.StyleGan3.InputTransform? Transform =>
+        TranslateX is null && TranslateY is null && RotateDegrees is null ? null : new(TranslateX ?? 0, TranslateY ?? 0, RotateDegrees ?? 0);
+}
 
 /// <summary>/api/domains (list, get, share, revoke, sample) and /api/share/{token}.</summary>
 public static class DomainEndpoints
@@ -43,7 +49,7 @@ public static class DomainEndpoints
             if (await service.GetAsync(http.User, id, http.RequestAborted) is not { } d) return Results.NotFound();
             try
             {
-                var pngs = await service.SampleAsync(d, req.Seeds ?? [], req.TruncationPsi, http.RequestAborted);
+                var pngs = await service.SampleAsync(d, req.Seeds ?? [], req.TruncationPsi, req.Transform, http.RequestAborted);
                 return Results.Ok(pngs.Select((p, i) => new { seed = req.Seeds![i], png = Convert.ToBase64String(p) }));
             }
             catch (ArgumentException e) { return Results.BadRequest(new { error = e.Message }); }

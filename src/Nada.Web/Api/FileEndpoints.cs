@@ -39,10 +39,13 @@ public static class FileEndpoints
             return Results.File(path, "application/octet-stream", name);
         });
 
-        files.MapGet("/domains/{id:guid}/samples/{seed:int}", async (Guid id, int seed, string? share, float? psi, HttpContext http, DomainService domains) =>
+        // tx, ty (image widths) and rot (degrees): StyleGAN3's input transform; absent means as stored.
+        files.MapGet("/domains/{id:guid}/samples/{seed:int}", async (Guid id, int seed, string? share, float? psi, double? tx, double? ty, double? rot,
+            HttpContext http, DomainService domains) =>
         {
             if (await domains.GetVisibleAsync(http.User, id, share, http.RequestAborted) is not { } d) return Results.NotFound();
-            try { return Results.File((await domains.SampleAsync(d, [seed], psi ?? 0.7f, http.RequestAborted))[0], "image/png"); }
+            var transform = tx is null && ty is null && rot is null ? null : new Nada.Core.Generators.StyleGan3.InputTransform(tx ?? 0, ty ?? 0, rot ?? 0);
+            try { return Results.File((await domains.SampleAsync(d, [seed], psi ?? 0.7f, transform, http.RequestAborted))[0], "image/png"); }
             catch (ArgumentException e) { return Results.BadRequest(new { error = e.Message }); }
         }).RequireRateLimiting(Hosting.NadaWebServices.SamplingPolicy);
     }

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Nada.Web.Data;
+using Nada.Core.Generators.StyleGan3;
 using Nada.Core.Service;
 using Nada.Web.Options;
 using Nada.Web.Security;
@@ -85,15 +86,42 @@ public sealed class DomainService(
     }
 
     /// <summary>Draws one PNG per seed from the domain's generator (interactive engine work: it waits at most one training step).</summary>
-    public Task<IReadOnlyList<byte[]>> SampleAsync(DomainRecord domain, IReadOnlyList<int> seeds, float truncationPsi, CancellationToken ct = default)
+    public Task<IReadOnlyList<byte[]>> SampleAsync(DomainRecord domain, IReadOnlyList<int> seeds, float truncationPsi, CancellationToken ct = default) =>
+        SampleAsync(domain, seeds, truncationPsi, null, ct);
+
+    /// <summary>
+    /// As above, translated and rotated by <paramref name="transform"/> (StyleGAN3 domains only; null renders as stored).
+    /// Translation is at most <see cref="MaxTranslate"/> image widths per axis, rotation at most <see cref="MaxRotateDegrees"/>.
+    /// </summary>
+    public Task<IReadOnlyList<byte[]>> SampleAsync(DomainRecord domain, IReadOnlyList<int> seeds, float truncationPsi, InputTransform? transform,
+        CancellationToken ct = default)
     {
+        if (transform is not null)
+        {
+            if (!double.IsFinite(transform.TranslateX) || Math.Abs(transform.TranslateX) > MaxTranslate
+                || !double.IsFinite(transform.TranslateY) || Math.Abs(transform.TranslateY) > MaxTranslate)
+                throw new ArgumentException($"Translation ({transform.TranslateX}, {transform.TranslateY}) must be between -{MaxTranslate} and {MaxTranslate} image widths per axis.");
+            if (!double.IsFinite(transform.RotateDegrees) || Math.Abs(transform.RotateDegrees) > MaxRotateDegrees)
+                throw new ArgumentException($"Rotation {transform.RotateDegrees} must be between -{MaxRotateDegrees} and {MaxRotateDegrees} degrees.");
+            if (transform != InputTransform.Identity && !SupportsTransform(domain))
+                throw new ArgumentException("Translation and rotation need a StyleGAN3 domain; this one is not. Sample it without them.");
+        }
         var max = limits.Value.MaxSampleSeeds;
         if (seeds.Count == 0) throw new ArgumentException("Give at least one seed.");
         if (seeds.Count > max) throw new ArgumentException($"{seeds.Count} seeds asked; at most {max} at once.");
         if (!float.IsFinite(truncationPsi) || truncationPsi < 0 || truncationPsi > 1)
             throw new ArgumentException("Truncation psi must be between 0 and 1.");
-        return sampler.SamplePngAsync(paths.ResolveData(domain.GeneratorFile), seeds, truncationPsi, ct);
+        return sampler.SamplePngAsync(paths.ResolveData(domain.GeneratorFile), seeds, truncationPsi, transform, ct);
     }
+
+    /// <summary>Largest translation per axis, in image widths.</summary>
+    public const double MaxTranslate = 1.0;
+
+    /// <summary>Largest rotation either way, in degrees.</summary>
+    public const double MaxRotateDegrees = 180.0;
+
+    /// <summary>Whether the domain's samples can be translated and rotated (a StyleGAN3 generator).</summary>
+    public bool SupportsTransform(DomainRecord domain) => sampler.SupportsInputTransform(paths.ResolveData(domain.GeneratorFile));
 
     /// <summary>Absolute path of a domain file stored relative to the data folder.</summary>
     public string FilePath(string relative) => paths.ResolveData(relative);

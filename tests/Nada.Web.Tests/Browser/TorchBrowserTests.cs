@@ -54,6 +54,7 @@ public sealed class TorchBrowserTests : IAsyncLifetime
             await page.ClickAsync("#sample");
             await Assertions.Expect(page.Locator(".sample-image")).ToHaveCountAsync(2);
             await page.WaitForFunctionAsync("() => [...document.querySelectorAll('.sample-image')].every(i => i.complete && i.naturalWidth > 0)");
+            await Assertions.Expect(page.Locator("#sg3-transform")).ToHaveCountAsync(0);   // translation and rotation are StyleGAN3's only
             await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "torch-02-domain-samples.png"), FullPage = true });
         }
         catch

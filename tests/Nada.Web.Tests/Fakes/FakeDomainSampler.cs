@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Nada.Core.Adaptation.Compact;
+using Nada.Core.Generators.StyleGan3;
 using Nada.Core.Service;
 
 namespace Nada.Web.Tests.Fakes;
@@ -23,6 +24,15 @@ public sealed class FakeDomainSampler : IDomainSampler
         var shift = 0.5f + (0.5f * Math.Clamp(truncationPsi, 0f, 1f));
         return Task.FromResult<IReadOnlyList<byte[]>>(seeds.Select(s => FakeImages.SamplePng(s, generator.TargetHue, shift)).ToList());
     }
+
+    // The fake's placeholder generators are not StyleGAN3: no input transform, as the torch sampler answers for StyleGAN2.
+    public Task<IReadOnlyList<byte[]>> SamplePngAsync(string generatorFile, IReadOnlyList<int> seeds, float truncationPsi, InputTransform? transform,
+        CancellationToken ct = default) =>
+        transform is null || transform == InputTransform.Identity
+            ? SamplePngAsync(generatorFile, seeds, truncationPsi, ct)
+            : throw new ArgumentException($"Translation and rotation need a StyleGAN3 generator; '{Path.GetFileName(generatorFile)}' is a fake one.");
+
+    public bool SupportsInputTransform(string generatorFile) => false;
 
     // Compact domains are the web's to add; the fake renders the base generator's placeholder faces.
     public Task<IReadOnlyList<byte[]>> SampleMixPngAsync(string baseGeneratorFile, IReadOnlyList<DomainWeight> domains, IReadOnlyList<int> seeds,

@@ -1,7 +1,9 @@
 using Nada.Core.Adaptation.Compact;
+using Nada.Core.Checkpoints;
 using Nada.Core.Checkpoints.GeneratorLoading;
 using Nada.Core.Editing;
 using Nada.Core.Generators;
+using Nada.Core.Generators.StyleGan3;
 using Nada.Core.Imaging;
 using Nada.Core.Scheduling;
 using static TorchSharp.torch;
@@ -12,7 +14,8 @@ namespace Nada.Core.Service.Torch;
 /// Samples generators with TorchSharp, as interactive work of the broker: z from NumPy-compatible seeds, truncation
 /// toward the average w, constant noise. The last generator used stays loaded (keyed by path, write time and device),
 /// with its identity, so repeated sampling of one domain does not reload it; compact domains of a mix stay loaded too
-/// (keyed by path and write time).
+/// (keyed by path and write time). A StyleGAN3 generator can be sampled translated and rotated (its input transform, set
+/// for the call and restored after).
 /// </summary>
 public sealed class TorchDomainSampler(GpuBroker broker) : IDomainSampler, IDisposable
 {
@@ -25,18 +28,45 @@ public sealed class TorchDomainSampler(GpuBroker broker) : IDomainSampler, IDisp
 
     /// <inheritdoc />
     public Task<IReadOnlyList<byte[]>> SamplePngAsync(string generatorFile, IReadOnlyList<int> seeds, float truncationPsi, CancellationToken ct = default) =>
-        broker.RunInteractiveAsync(() => Sample(generatorFile, [], seeds, truncationPsi), ct);
+        SamplePngAsync(generatorFile, seeds, truncationPsi, null, ct);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<byte[]>> SamplePngAsync(string generatorFile, IReadOnlyList<int> seeds, float truncationPsi, InputTransform? transform,
+        CancellationToken ct = default) =>
+        broker.RunInteractiveAsync(() => Sample(generatorFile, [], seeds, truncationPsi, transform), ct);
+
+    /// <inheritdoc />
+    public bool SupportsInputTransform(string generatorFile)
+    {
+        try
+        {
+            return File.Exists(generatorFile)
+                && SafeTensorsFile.ReadMetadata(generatorFile) is { } meta
+                && meta.TryGetValue("format", out var tag) && tag == NadaFormat.StyleGan3FormatTag;
+        }
+        catch (Exception e) when (e is CheckpointException or IOException or UnauthorizedAccessException)
+        {
+            return false;       // unreadable: sampling will name the problem
+        }
+    }
 
     /// <inheritdoc />
     public Task<IReadOnlyList<byte[]>> SampleMixPngAsync(string baseGeneratorFile, IReadOnlyList<DomainWeight> domains, IReadOnlyList<int> seeds,
         float truncationPsi, CancellationToken ct = default) =>
         broker.RunInteractiveAsync(() => Sample(baseGeneratorFile, domains, seeds, truncationPsi), ct);
 
-    private IReadOnlyList<byte[]> Sample(string generatorFile, IReadOnlyList<DomainWeight> domains, IReadOnlyList<int> seeds, float truncationPsi)
+    private IReadOnlyList<byte[]> Sample(string generatorFile, IReadOnlyList<DomainWeight> domains, IReadOnlyList<int> seeds, float truncationPsi,
+        InputTransform? transform = null)
     {
         lock (_gate)
         {
             var (generator, identity) = Load(generatorFile);
+            bool moved = transform is not null && transform != InputTransform.Identity;
+            if (moved && generator is not StyleGan3Generator)
+                throw new ArgumentException(
+                    $"Translation and rotation need a StyleGAN3 generator; '{Path.GetFileName(generatorFile)}' is {generator.Config.Family}. Sample it without them.");
+            // Restored after rendering: the cached generator keeps its stored transform (and its identity hash).
+            using var transformLease = moved ? ((StyleGan3Generator)generator).UseInputTransform(transform!) : null;
             if (domains.Count > CompactCacheSize)
                 throw new ArgumentException($"A mix takes at most {CompactCacheSize} compact domains (got {domains.Count}).");
             if (_compact.Count + domains.Count > CompactCacheSize)
