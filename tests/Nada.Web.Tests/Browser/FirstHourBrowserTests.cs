@@ -36,6 +36,7 @@ public sealed class FirstHourBrowserTests(AppFixture fixture) : IDisposable
         {
             BaseURL = _app.BaseAddress.ToString(), ViewportSize = new() { Width = 1400, Height = 900 },
             Permissions = ["clipboard-read", "clipboard-write"],
+            TimezoneId = "Asia/Kolkata",   // UTC+05:30 all year: times on the pages must follow it
         });
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout(20_000);
@@ -95,9 +96,13 @@ public sealed class FirstHourBrowserTests(AppFixture fixture) : IDisposable
         await Assertions.Expect(page.Locator("#preview-caption")).ToContainTextAsync("20 of 20");
         await Assertions.Expect(page.Locator("#preview-caption")).Not.ToContainTextAsync("so far");
 
-        // My jobs shows how long it took.
+        // My jobs shows how long it took, and when it was submitted in the viewer's time zone (not UTC).
         await page.GotoAsync("/jobs");
         await Assertions.Expect(page.Locator(".job-took").First).ToContainTextAsync(new Regex(@"\d+(\.\d)? s"));
+        var submitted = page.Locator("time.nada-time").First;
+        await Assertions.Expect(submitted).ToHaveAttributeAsync("data-local", "1");
+        var utc = DateTimeOffset.Parse((await submitted.GetAttributeAsync("datetime"))!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(utc.ToOffset(TimeSpan.FromHours(5.5)).ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture), await submitted.TextContentAsync());
 
         // Train again from the job: the form comes back filled.
         await page.GotoAsync($"/jobs/{jobId}");
