@@ -24,30 +24,8 @@ public static class SeedLatents
     }
 
     /// <summary>
-    /// Parses a seed list such as "0-15", "1,5,9" or "0-3,10": ranges inclusive.
+    /// Parses a seed list such as "0-15", "1,5,9" or "0-3,10": ranges inclusive (<see cref="SeedRanges.Parse"/>).
     /// Throws <see cref="FormatException"/> naming the bad part.
     /// </summary>
-    public static IReadOnlyList<int> Parse(string spec)
-    {
-        var seeds = new List<int>();
-        foreach (var raw in spec.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            var dash = raw.IndexOf('-', 1);
-            if (dash > 0)
-            {
-                if (!int.TryParse(raw[..dash], out var a) || !int.TryParse(raw[(dash + 1)..], out var b) || a < 0 || b < a)
-                    throw new FormatException($"Bad seed range '{raw}': expected A-B with 0 <= A <= B.");
-                if ((long)b - a >= 100_000) throw new FormatException($"Seed range '{raw}' is too long (at most 100000 seeds).");
-                for (int s = a; s <= b; s++) seeds.Add(s);
-            }
-            else
-            {
-                if (!int.TryParse(raw, out var s) || s < 0)
-                    throw new FormatException($"Bad seed '{raw}': expected a non-negative integer.");
-                seeds.Add(s);
-            }
-        }
-        if (seeds.Count == 0) throw new FormatException($"No seeds in '{spec}'.");
-        return seeds;
-    }
+    public static IReadOnlyList<int> Parse(string spec) => SeedRanges.Parse(spec);
 }

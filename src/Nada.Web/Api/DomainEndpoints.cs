@@ -28,7 +28,7 @@ public sealed record SampleRequestDto(List<int> Seeds, float TruncationPsi = 0.7
         TranslateX is null && TranslateY is null && RotateDegrees is null ? null : new(TranslateX ?? 0, TranslateY ?? 0, RotateDegrees ?? 0);
 }
 
-/// <summary>/api/domains (list, get, share, revoke, sample) and /api/share/{token}.</summary>
+/// <summary>/api/domains (list, get, share, revoke, delete, sample) and /api/share/{token}.</summary>
 public static class DomainEndpoints
 {
     public static void MapDomainsApi(this IEndpointRouteBuilder app)
@@ -44,6 +44,8 @@ public static class DomainEndpoints
                 : Results.NotFound());
         domains.MapDelete("/{id:guid}/share", async (Guid id, HttpContext http, DomainService service) =>
             await service.RevokeAsync(http.User, id, http.RequestAborted) ? Results.NoContent() : Results.NotFound());
+        domains.MapDelete("/{id:guid}", async (Guid id, HttpContext http, DomainService service) =>
+            await service.DeleteAsync(http.User, id, http.RequestAborted) ? Results.NoContent() : Results.NotFound());
         domains.MapPost("/{id:guid}/samples", async (Guid id, [FromBody] SampleRequestDto req, HttpContext http, DomainService service) =>
         {
             if (await service.GetAsync(http.User, id, http.RequestAborted) is not { } d) return Results.NotFound();

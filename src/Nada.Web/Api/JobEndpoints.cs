@@ -79,6 +79,13 @@ public static class JobEndpoints
             return Results.Ok(JobProgressDto.For(job, store.Get(id, job.Status), place));
         });
 
+        jobs.MapDelete("/{id:guid}", async (Guid id, HttpContext http, JobService service) =>
+        {
+            if (await service.GetAsync(http.User, id, http.RequestAborted) is not { } job) return Results.NotFound();
+            if (job.Status is JobStatus.Queued or JobStatus.Running) return Results.Conflict(new { error = "Cancel the job first: only finished jobs can be deleted." });
+            return await service.DeleteAsync(http.User, id, http.RequestAborted) ? Results.NoContent() : Results.NotFound();
+        });
+
         jobs.MapPost("/{id:guid}/cancel", async (Guid id, HttpContext http, JobService service) =>
             await service.CancelAsync(http.User, id, http.RequestAborted) ? Results.Accepted() : Results.NotFound());
 

@@ -85,6 +85,24 @@ public sealed class DomainService(
         return true;
     }
 
+    /// <summary>
+    /// Deletes a domain of the user (any, for an admin): its row, its folder (generator, thumbnail) and so its share link,
+    /// whose viewers are dropped at once. The job that made it stays (without its domain). False when not found or not allowed.
+    /// </summary>
+    public async Task<bool> DeleteAsync(ClaimsPrincipal user, Guid id, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var d = await db.Domains.SingleOrDefaultAsync(x => x.Id == id, ct);
+        if (d is null || !user.CanManage(d.OwnerId)) return false;
+        db.Domains.Remove(d);
+        await db.Jobs.Where(j => j.DomainId == id).ExecuteUpdateAsync(u => u.SetProperty(j => j.DomainId, (Guid?)null), ct);
+        await db.SaveChangesAsync(ct);
+        if (d.ShareToken is not null) await viewers.LinkChangedAsync(d.JobId, null);
+        var dir = paths.ResolveData(d.Directory);
+        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        return true;
+    }
+
     /// <summary>Draws one PNG per seed from the domain's generator (interactive engine work: it waits at most one training step).</summary>
     public Task<IReadOnlyList<byte[]>> SampleAsync(DomainRecord domain, IReadOnlyList<int> seeds, float truncationPsi, CancellationToken ct = default) =>
         SampleAsync(domain, seeds, truncationPsi, null, ct);

@@ -34,6 +34,7 @@ public static class HangfireSetup
         services.AddSingleton<JobLifecycle>();
         services.AddTransient<JobRunner>();
         services.AddScoped<JobService>();
+        services.AddScoped<RerunForms>();
         services.AddHostedService<JobRecovery>();
 
         // The storage is built here and registered before AddHangfire, so each host uses its own instance and

@@ -16,6 +16,7 @@ public static class NadaWebPipeline
         app.UseAuthentication();
         app.UseNadaCsrfGuard();
         app.UseAuthorization();
+        app.UseDashboardRedirects();
         app.UseAntiforgery();
         app.UseRateLimiter();
 

@@ -193,13 +193,15 @@ public sealed class JobService(
         return found;
     }
 
-    /// <summary>Admin: deletes a finished job and its run folder (its domain, if any, stays in the gallery).</summary>
+    /// <summary>
+    /// Deletes a finished job of the user (any, for an admin) and its run folder: previews, losses, an edit's results.
+    /// Its domain, if any, stays in the gallery. False when not found, not allowed, or still queued or running.
+    /// </summary>
     public async Task<bool> DeleteAsync(ClaimsPrincipal user, Guid jobId, CancellationToken ct = default)
     {
-        if (!user.IsAdmin()) return false;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var job = await db.Jobs.SingleOrDefaultAsync(j => j.Id == jobId, ct);
-        if (job is null || job.Status is JobStatus.Queued or JobStatus.Running) return false;
+        if (job is null || !user.CanManage(job.OwnerId) || job.Status is JobStatus.Queued or JobStatus.Running) return false;
         db.Jobs.Remove(job);
         await db.SaveChangesAsync(ct);
         store.Forget(jobId);
