@@ -29,7 +29,9 @@ public class NadaDbContext : IdentityDbContext<AppUser>
             e.HasIndex(j => new { j.OwnerId, j.Status });
             e.HasIndex(j => j.CreatedAt);
             e.Property(j => j.Status).HasConversion<string>();
-            e.Property(j => j.Kind).HasConversion<string>().HasMaxLength(16).HasDefaultValueSql("'Adaptation'");
+            // The column default fills rows of the first schema; the app always writes the kind (no CLR value is the
+            // sentinel), so EF Core never leaves it to the database and has nothing to warn about at start.
+            e.Property(j => j.Kind).HasConversion<string>().HasMaxLength(16).HasDefaultValueSql("'Adaptation'").HasSentinel((JobKind)(-1));
             // SQLite cannot order by DateTimeOffset; store UTC ticks.
             e.Property(j => j.CreatedAt).HasConversion(v => v.UtcTicks, v => new DateTimeOffset(v, TimeSpan.Zero));
             e.HasOne(j => j.Owner).WithMany().HasForeignKey(j => j.OwnerId);
