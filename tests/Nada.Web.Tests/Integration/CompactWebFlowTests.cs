@@ -8,6 +8,9 @@ using Nada.Web.Api;
 using Nada.Web.Data;
 using Nada.Web.Domains;
 using Nada.Web.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
 using static TorchSharp.torch;
 
 namespace Nada.Web.Tests.Integration;
@@ -17,7 +20,7 @@ namespace Nada.Web.Tests.Integration;
 /// scored gallery domains; they sample, mix, save as a mix with its recipe, share, and download small and baked.
 /// Other users' ids answer 404 like random ones.
 /// </summary>
-public sealed class CompactWebFlowTests : IAsyncLifetime
+public sealed class CompactWebFlowTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private NadaAppFactory _app = null!;
 
@@ -106,6 +109,22 @@ public sealed class CompactWebFlowTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, tooStrong.StatusCode);
         Assert.Contains("between -5 and 5", await tooStrong.Content.ReadAsStringAsync());
 
+        // Domains of different base generators are not mixed: a clear 400 (a record of alice's on another base model).
+        var dbFactory = _app.Services.GetRequiredService<IDbContextFactory<NadaDbContext>>();
+        var otherId = Guid.NewGuid();
+        await using (var db = await dbFactory.CreateDbContextAsync())
+        {
+            var row = await db.Domains.AsNoTracking().SingleAsync(d => d.Id == paint.Id);
+            row.Id = otherId;
+            row.BaseModel = "another-generator.pt";
+            row.ShareToken = null;
+            db.Domains.Add(row);
+            await db.SaveChangesAsync();
+        }
+        var mixed = await alice.Http.PostAsJsonAsync("/api/mix", new MixRequestDto([new(sketch.Id, 1f), new(otherId, 1f)]), ApiClient.Json);
+        Assert.Equal(HttpStatusCode.BadRequest, mixed.StatusCode);
+        Assert.Contains("different base generators", await mixed.Content.ReadAsStringAsync());
+
         // Save: a new compact domain with its recipe, rendering the mix it was saved from.
         var saved = await alice.Http.PostAsJsonAsync("/api/mix", new MixRequestDto(parts, Name: "half sketch, some paint"), ApiClient.Json);
         Assert.Equal(HttpStatusCode.Created, saved.StatusCode);
@@ -114,6 +133,7 @@ public sealed class CompactWebFlowTests : IAsyncLifetime
         Assert.Equal("half sketch, some paint", mix.TargetText);
         Assert.NotNull(mix.Recipe);
         Assert.Equal(parts, mix.Recipe!.Parts);
+        output.WriteLine($"compact domains: {string.Join(", ", mine.Select(d => d.SizeBytes))} B; saved mix: {mix.SizeBytes} B");
         var mixSample = await alice.Http.GetByteArrayAsync($"/files/domains/{mix.Id}/samples/2?psi=0.7");
         var liveMix = await alice.Http.GetByteArrayAsync($"/files/mix/2?{MixParts.Query(parts)}&psi=0.7");
         AssertPixelsClose(liveMix, mixSample, 1);
@@ -149,6 +169,24 @@ public sealed class CompactWebFlowTests : IAsyncLifetime
             bakedPng = ImageEncoder.ToPngs(g.Generate(SeedLatents.FromSeeds([2], g.Config.ZDim), 0.7f, NoiseMode.Const))[0];
         AssertPixelsClose(mixSample, bakedPng, 2);
         Assert.NotEqual(await alice.Http.GetByteArrayAsync($"/files/mix/2?d={sketch.Id}:0&psi=0.7"), mixSample);
+    }
+
+    [Fact]
+    public async Task FullJobIsScoredAndSizedToo()
+    {
+        using var alice = await _app.NewUserAsync("alice");
+        var jobId = await alice.SubmitAsync(new SubmitJobDto("tiny-stylegan2.pt", ["tiny-clip-vit.pt"], "photo", "sketch", 2,
+            Options: new AdaptationOptions { SampleEvery = 2, CheckpointEvery = 2, PreviewSamples = 2 }));
+        var job = await alice.WaitForAsync(jobId, j => j.Status is JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled, 300);
+        Assert.True(job.Status == JobStatus.Succeeded, $"job ended {job.Status}: {job.Error}");
+        var d = (await alice.Http.GetFromJsonAsync<DomainDto>($"/api/domains/{job.DomainId}", ApiClient.Json))!;
+        Assert.Equal("Full", d.Kind);
+        Assert.NotNull(d.Scores);
+        Assert.Equal(Nada.Core.Evaluation.EvaluatedKind.Full, d.Scores!.Kind);
+        Assert.Null(d.BakedUrl);
+        Assert.Equal(d.SizeBytes, (await alice.Http.GetByteArrayAsync(d.GeneratorUrl)).Length);
+        Assert.True(d.SizeBytes > 100_000, $"full domain {d.SizeBytes} B");
+        output.WriteLine($"full domain on the tiny network: {d.SizeBytes} B");
     }
 
     /// <summary>Same size, every channel within <paramref name="tolerance"/> of 255.</summary>
