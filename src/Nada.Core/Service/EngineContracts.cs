@@ -94,6 +94,14 @@ public interface ILatentRenderer
     /// <summary>PNG of the latent rendered by (1 - alpha) * source + alpha * domain, one image per domain side by side.</summary>
     /// <exception cref="LatentMismatchException">The latent was not made with the source generator.</exception>
     Task<byte[]> BlendPngAsync(string sourcePath, IReadOnlyList<string> domainPaths, string latentPath, float alpha, CancellationToken ct = default);
+
+    /// <summary>
+    /// PNG of a latent of <paramref name="baseGeneratorPath"/> rendered with a mix of its compact domains (offsets
+    /// sum_i alpha_i d_i; empty: the base generator).
+    /// </summary>
+    /// <exception cref="LatentMismatchException">The latent was not made with the base generator.</exception>
+    /// <exception cref="DomainMismatchException">A domain belongs to another generator.</exception>
+    Task<byte[]> RenderMixPngAsync(string baseGeneratorPath, IReadOnlyList<DomainWeight> domains, string latentPath, CancellationToken ct = default);
 }
 
 /// <summary>A generator file read and written in our format.</summary>

@@ -172,6 +172,29 @@ public sealed class CompactWebFlowTests(ITestOutputHelper output) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task PhotoLatentTakesCompactDomains()
+    {
+        using var alice = await _app.NewUserAsync("alice");
+        var adaptId = await alice.SubmitAsync(Compact("sketch"));
+        var photo = new StyleImageDto("me.png", Convert.ToBase64String(TestImages.Png(40, 48)));
+        var invertId = await TorchEditApp.SubmitEditAsync(alice, new SubmitEditDto("photo-invert", Nada.Web.Jobs.Kinds.EditInput.ModelChoice("tiny-stylegan2.pt"),
+            Photo: photo, Steps: 3, PreviewEvery: 3));
+        var adapted = await alice.WaitForAsync(adaptId, j => j.Status is not (JobStatus.Queued or JobStatus.Running), 300);
+        var inverted = await alice.WaitForAsync(invertId, j => j.Status is not (JobStatus.Queued or JobStatus.Running), 300);
+        Assert.True(adapted.Status == JobStatus.Succeeded, $"adaptation: {adapted.Status} {adapted.Error}");
+        Assert.True(inverted.Status == JobStatus.Succeeded, $"inversion: {inverted.Status} {inverted.Error}");
+        var domain = adapted.DomainId!.Value;
+
+        var reconstruction = await alice.Http.GetByteArrayAsync($"/api/edits/{invertId}/render");
+        var atZero = await alice.Http.GetByteArrayAsync($"/api/edits/{invertId}/render?alpha=0&domainIds={domain}");
+        var atOne = await alice.Http.GetByteArrayAsync($"/api/edits/{invertId}/render?alpha=1&domainIds={domain}");
+        Assert.Equal(reconstruction, atZero);          // offsets 0 * d render the base exactly
+        Assert.NotEqual(reconstruction, atOne);
+        using var bob = await _app.NewUserAsync("bob");
+        Assert.Equal(HttpStatusCode.NotFound, (await bob.Http.GetAsync($"/api/edits/{invertId}/render?alpha=1&domainIds={domain}")).StatusCode);
+    }
+
+    [Fact]
     public async Task FullJobIsScoredAndSizedToo()
     {
         using var alice = await _app.NewUserAsync("alice");
