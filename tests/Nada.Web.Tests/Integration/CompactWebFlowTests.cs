@@ -125,6 +125,17 @@ public sealed class CompactWebFlowTests(ITestOutputHelper output) : IAsyncLifeti
         Assert.Equal(HttpStatusCode.BadRequest, mixed.StatusCode);
         Assert.Contains("different base generators", await mixed.Content.ReadAsStringAsync());
 
+        // The CSRF guard covers the mix endpoints: a form post (what a foreign page can send) or another origin is refused, nothing saved.
+        int mixable = (await alice.Http.GetFromJsonAsync<List<DomainDto>>("/api/mix/domains", ApiClient.Json))!.Count;
+        var form = await alice.Http.PostAsync("/api/mix", new FormUrlEncodedContent(new Dictionary<string, string> { ["parts"] = $"{sketch.Id}:1" }));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, form.StatusCode);
+        using (var crossSite = new HttpRequestMessage(HttpMethod.Post, "/api/mix") { Content = JsonContent.Create(new MixRequestDto([new(sketch.Id, 1f)]), options: ApiClient.Json) })
+        {
+            crossSite.Headers.Add("Origin", "https://evil.example");
+            Assert.Equal(HttpStatusCode.Forbidden, (await alice.Http.SendAsync(crossSite)).StatusCode);
+        }
+        Assert.Equal(mixable, (await alice.Http.GetFromJsonAsync<List<DomainDto>>("/api/mix/domains", ApiClient.Json))!.Count);
+
         // Save: a new compact domain with its recipe, rendering the mix it was saved from.
         var saved = await alice.Http.PostAsJsonAsync("/api/mix", new MixRequestDto(parts, Name: "half sketch, some paint"), ApiClient.Json);
         Assert.Equal(HttpStatusCode.Created, saved.StatusCode);
