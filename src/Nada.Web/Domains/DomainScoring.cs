@@ -24,12 +24,13 @@ public sealed class DomainScoring(IDomainEvaluator evaluator, IModelCatalog cata
     /// <param name="kind">Full: <paramref name="domainFile"/> is the adapted generator; compact: its offsets.</param>
     /// <param name="domainFile">The domain file.</param>
     /// <param name="sourceText">The source text.</param>
-    /// <param name="targetText">The target text (empty: scored toward the source, the image-guided case).</param>
+    /// <param name="targetText">The target text (empty, for a domain guided by images alone: not scored).</param>
     /// <param name="context">The job's context: its token and broker hook (its progress is not touched).</param>
     public string? Score(string baseGeneratorFile, DomainKind kind, string domainFile, string sourceText, string targetText, RunContext context)
     {
         var o = options.Value;
         if (!o.Enabled) return null;
+        if (string.IsNullOrWhiteSpace(targetText)) return null;     // image-guided without a text: no text to score toward
         var clips = catalog.ClipModels();
         var clip = (o.ClipModel.Length > 0 ? clips.FirstOrDefault(c => c.Id == o.ClipModel) : clips.FirstOrDefault())?.Path;
         if (clip is null)
@@ -43,7 +44,7 @@ public sealed class DomainScoring(IDomainEvaluator evaluator, IModelCatalog cata
             Domains = [new DomainWeight(domainFile, 1f)],
             ClipPath = clip,
             SourceText = string.IsNullOrWhiteSpace(sourceText) ? "photo" : sourceText,
-            TargetText = string.IsNullOrWhiteSpace(targetText) ? sourceText : targetText,
+            TargetText = targetText,
             Samples = o.Samples,
             Seed = o.Seed,
             BatchSize = Math.Min(8, o.Samples),

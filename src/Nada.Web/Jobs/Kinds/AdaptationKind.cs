@@ -171,26 +171,32 @@ public sealed class AdaptationKind(
         string imagesTitle = $"{spec.StyleImages.Count} style image(s)";
         if (result.Kind == DomainKind.Compact && result.CompactDomains is { Count: > 0 } compact)
         {
+            // Scores first, from the run folder: a job cancelled while scoring leaves nothing in the gallery's folders.
+            var scores = compact.Select(c => Score(run, spec, DomainKind.Compact, c.File, c.Target, request.GeneratorPath)).ToList();
             // One gallery domain per target, each with its own folder (they can be shared and deleted one by one).
             var ids = new List<Guid>();
-            foreach (var c in compact)
+            for (int i = 0; i < compact.Count; i++)
             {
                 var id = Guid.NewGuid();
-                var files = domainStore.ImportCompact(id, c);
-                string target = c.Target.Length > 0 ? c.Target : imagesTitle;
-                AddDomain(run, spec, id, files, DomainKind.Compact, target, request.GeneratorPath);
+                var files = domainStore.ImportCompact(id, compact[i]);
+                AddDomain(run, spec, id, files, DomainKind.Compact, compact[i].Target.Length > 0 ? compact[i].Target : imagesTitle, scores[i]);
                 ids.Add(id);
             }
             return new JobOutcome(ids[0]);
         }
+        var fullScores = Score(run, spec, DomainKind.Full, result.GeneratorFile, spec.TargetText, request.GeneratorPath);
         var domainId = Guid.NewGuid();
         var full = domainStore.Import(domainId, run.Layout, result);
-        AddDomain(run, spec, domainId, full, DomainKind.Full, spec.TargetText.Length > 0 ? spec.TargetText : imagesTitle, request.GeneratorPath);
+        AddDomain(run, spec, domainId, full, DomainKind.Full, spec.TargetText.Length > 0 ? spec.TargetText : imagesTitle, fullScores);
         return new JobOutcome(domainId);
     }
 
-    /// <summary>Records a gallery domain with its size and its scores (computed now, on the job's worker).</summary>
-    private void AddDomain(JobRun run, AdaptationSpec spec, Guid id, DomainFiles files, DomainKind kind, string target, string baseGeneratorFile)
+    /// <summary>The domain's scores as JSON (null: not scored), on the job's worker; image-guided domains are scored toward the source text.</summary>
+    private string? Score(JobRun run, AdaptationSpec spec, DomainKind kind, string domainFile, string target, string baseGeneratorFile) =>
+        scoring.Score(baseGeneratorFile, kind, domainFile, spec.SourceText, target, run.Context);
+
+    /// <summary>Records a gallery domain with its size and scores.</summary>
+    private void AddDomain(JobRun run, AdaptationSpec spec, Guid id, DomainFiles files, DomainKind kind, string target, string? scoresJson)
     {
         string file = paths.ResolveData(files.GeneratorFile);
         run.Db.Domains.Add(new DomainRecord
@@ -208,7 +214,7 @@ public sealed class AdaptationKind(
             CreatedAt = DateTimeOffset.UtcNow,
             Kind = kind,
             SizeBytes = new FileInfo(file).Length,
-            ScoresJson = scoring.Score(baseGeneratorFile, kind, file, spec.SourceText, spec.StyleImages.Count > 0 && spec.TargetText.Length == 0 ? "" : target, run.Context),
+            ScoresJson = scoresJson,
         });
     }
 
