@@ -60,6 +60,32 @@ public interface IDomainSampler
         float truncationPsi, CancellationToken ct = default);
 }
 
+/// <summary>The formats a compact domain (or mix) can be baked into as a full generator.</summary>
+public enum BakedFormat
+{
+    /// <summary>Our format: <c>.safetensors</c> with the config in its metadata.</summary>
+    SafeTensors,
+    /// <summary>rosinality's stylegan2-pytorch <c>.pt</c> (<c>{"g_ema", "latent_avg"}</c>), StyleGAN2 only.</summary>
+    Rosinality,
+}
+
+/// <summary>File work on compact domains: saving a mix as a new domain, baking a mix into a full generator (interactive work).</summary>
+public interface ICompactDomainTools
+{
+    /// <summary>
+    /// Writes the mix sum_i alpha_i d_i of <paramref name="domains"/> as one compact domain file; returns its number of offsets.
+    /// </summary>
+    /// <exception cref="DomainMismatchException">The domains belong to different generators; the message names both.</exception>
+    Task<long> SaveMixAsync(IReadOnlyList<DomainWeight> domains, string outputFile, string sourceText, string targetText, CancellationToken ct = default);
+
+    /// <summary>
+    /// Writes <paramref name="baseGeneratorFile"/> with the mix folded into its weights, in <paramref name="format"/>, to
+    /// <paramref name="outputFile"/>; returns the written weights file.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The format or the generator family cannot be baked (StyleGAN3); the message says so.</exception>
+    Task<string> BakeAsync(string baseGeneratorFile, IReadOnlyList<DomainWeight> domains, BakedFormat format, string outputFile, CancellationToken ct = default);
+}
+
 /// <summary>Scores domains (compact and full) with an evaluator CLIP. The call blocks until the work ends (a job of the broker).</summary>
 public interface IDomainEvaluator
 {
@@ -83,6 +109,14 @@ public interface ILatentRenderer
     /// <summary>PNG of the latent rendered by (1 - alpha) * source + alpha * domain, one image per domain side by side.</summary>
     /// <exception cref="LatentMismatchException">The latent was not made with the source generator.</exception>
     Task<byte[]> BlendPngAsync(string sourcePath, IReadOnlyList<string> domainPaths, string latentPath, float alpha, CancellationToken ct = default);
+
+    /// <summary>
+    /// PNG of a latent of <paramref name="baseGeneratorPath"/> rendered with a mix of its compact domains (offsets
+    /// sum_i alpha_i d_i; empty: the base generator).
+    /// </summary>
+    /// <exception cref="LatentMismatchException">The latent was not made with the base generator.</exception>
+    /// <exception cref="DomainMismatchException">A domain belongs to another generator.</exception>
+    Task<byte[]> RenderMixPngAsync(string baseGeneratorPath, IReadOnlyList<DomainWeight> domains, string latentPath, CancellationToken ct = default);
 }
 
 /// <summary>A generator file read and written in our format.</summary>

@@ -8,14 +8,20 @@ namespace Nada.Web.Api;
 /// <summary>A gallery entry over the API.</summary>
 public sealed record DomainDto(
     Guid Id, Guid JobId, string SourceText, string TargetText, string BaseModel, string Owner, DateTimeOffset CreatedAt,
-    string ThumbnailUrl, string GeneratorUrl, bool Shared)
+    string ThumbnailUrl, string GeneratorUrl, bool Shared,
+    string Kind = "Full", long SizeBytes = 0, Nada.Core.Evaluation.DomainScores? Scores = null, MixRecipe? Recipe = null,
+    string? BakedUrl = null, string? BakedPtUrl = null)
 {
     public static DomainDto From(DomainRecord d, string? shareToken = null)
     {
         var q = shareToken is null ? "" : $"?share={Uri.EscapeDataString(shareToken)}";
         // Shared views do not reveal the owner's email.
+        bool compact = d.Kind == Nada.Core.Adaptation.DomainKind.Compact;
+        string amp = q.Length == 0 ? "?" : q + "&";
         return new(d.Id, d.JobId, d.SourceText, d.TargetText, d.BaseModel, shareToken is null ? d.Owner?.Email ?? "" : "", d.CreatedAt,
-            $"/files/domains/{d.Id}/thumbnail{q}", $"/files/domains/{d.Id}/generator{q}", d.ShareToken is not null);
+            $"/files/domains/{d.Id}/thumbnail{q}", $"/files/domains/{d.Id}/generator{q}", d.ShareToken is not null,
+            d.Kind.ToString(), d.SizeBytes, DomainScoring.Read(d.ScoresJson), DomainMixer.RecipeOf(d),
+            compact ? $"/files/domains/{d.Id}/baked{amp}format=safetensors" : null, compact ? $"/files/domains/{d.Id}/baked{amp}format=pt" : null);
     }
 }
 

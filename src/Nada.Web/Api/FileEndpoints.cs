@@ -39,6 +39,38 @@ public static class FileEndpoints
             return Results.File(path, "application/octet-stream", name);
         });
 
+        // A compact domain baked into a full generator: ?format=safetensors (ours, default) or pt (rosinality's stylegan2-pytorch).
+        files.MapGet("/domains/{id:guid}/baked", async (Guid id, string? share, string? format, HttpContext http, DomainService domains) =>
+        {
+            if (await domains.GetVisibleAsync(http.User, id, share, http.RequestAborted) is not { } d) return Results.NotFound();
+            var f = format?.ToLowerInvariant() switch
+            {
+                null or "" or "safetensors" => (Nada.Core.Service.BakedFormat?)Nada.Core.Service.BakedFormat.SafeTensors,
+                "pt" or "rosinality" => Nada.Core.Service.BakedFormat.Rosinality,
+                _ => null,
+            };
+            if (f is null) return Results.BadRequest(new { error = $"Unknown format '{format}'; use safetensors or pt." });
+            try
+            {
+                var path = await domains.BakedFileAsync(d, f.Value, http.RequestAborted);
+                var name = $"nada-{Slug(d.TargetText)}-{d.Id.ToString("N")[..8]}-full{Path.GetExtension(path)}";
+                return Results.File(path, "application/octet-stream", name);
+            }
+            catch (Exception e) when (e is ArgumentException or NotSupportedException) { return Results.BadRequest(new { error = e.Message }); }
+        }).RequireRateLimiting(Hosting.NadaWebServices.SamplingPolicy);
+
+        // A mix of compact domains rendered at one seed: ?d=ID:ALPHA (repeated), psi. Parts checked as the mix page's save.
+        files.MapGet("/mix/{seed:int}", async (int seed, string[]? d, float? psi, HttpContext http, DomainMixer mixer) =>
+        {
+            if (http.User.Identity?.IsAuthenticated != true) return Results.NotFound();
+            if (MixParts.Parse(d ?? []) is not { } parts) return Results.BadRequest(new { error = "Give the parts as d=DOMAIN-ID:STRENGTH." });
+            var check = await mixer.CheckAsync(http.User, parts, http.RequestAborted);
+            if (check.NotFound) return Results.NotFound();
+            if (check.Error is not null) return Results.BadRequest(new { error = check.Error });
+            try { return Results.File((await mixer.RenderAsync(check, parts, [seed], psi ?? 0.7f, http.RequestAborted))[0], "image/png"); }
+            catch (ArgumentException e) { return Results.BadRequest(new { error = e.Message }); }
+        }).RequireRateLimiting(Hosting.NadaWebServices.SamplingPolicy);
+
         // tx, ty (image widths) and rot (degrees): StyleGAN3's input transform; absent means as stored.
         files.MapGet("/domains/{id:guid}/samples/{seed:int}", async (Guid id, int seed, string? share, float? psi, double? tx, double? ty, double? rot,
             HttpContext http, DomainService domains) =>

@@ -8,7 +8,11 @@ using Nada.Web.Security;
 
 namespace Nada.Web.Api;
 
-/// <summary>A job submission over the API; style images as base64.</summary>
+/// <summary>
+/// A job submission over the API; style images as base64. <c>kind</c>: "Full" (default) or "Compact"; <c>extraTargets</c>:
+/// compact only, more targets after <c>targetText</c> (one domain each). A compact job without options gets the
+/// HyperDomainNet preset.
+/// </summary>
 public sealed record SubmitJobDto(
     string Generator,
     List<string> ClipModels,
@@ -17,7 +21,9 @@ public sealed record SubmitJobDto(
     int Iterations,
     List<float>? ClipWeights = null,
     List<StyleImageDto>? StyleImages = null,
-    AdaptationOptions? Options = null);
+    AdaptationOptions? Options = null,
+    DomainKind? Kind = null,
+    List<string>? ExtraTargets = null);
 
 /// <summary>One uploaded image over the API.</summary>
 public sealed record StyleImageDto(string FileName, string Base64);
@@ -53,7 +59,9 @@ public static class JobEndpoints
                 SourceText = dto.SourceText ?? "",
                 TargetText = dto.TargetText ?? "",
                 Iterations = dto.Iterations,
-                Options = dto.Options ?? new AdaptationOptions(),
+                Kind = dto.Kind ?? DomainKind.Full,
+                ExtraTargets = dto.ExtraTargets ?? [],
+                Options = dto.Options ?? (dto.Kind == DomainKind.Compact ? AdaptationOptions.HyperDomainNetPreset : new AdaptationOptions()),
             };
             foreach (var img in dto.StyleImages ?? [])
             {

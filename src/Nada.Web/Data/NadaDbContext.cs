@@ -58,6 +58,7 @@ public class NadaDbContext : IdentityDbContext<AppUser>
         builder.Entity<DomainRecord>(e =>
         {
             e.HasIndex(d => d.ShareToken).IsUnique();
+            e.Property(d => d.Kind).HasConversion<string>().HasMaxLength(16).HasDefaultValueSql("'Full'");
             e.Property(d => d.CreatedAt).HasConversion(v => v.UtcTicks, v => new DateTimeOffset(v, TimeSpan.Zero));
             e.HasOne(d => d.Owner).WithMany().HasForeignKey(d => d.OwnerId);
         });

@@ -13,6 +13,8 @@ namespace Nada.Web.Domains;
 public sealed class DomainService(
     IDbContextFactory<NadaDbContext> dbFactory,
     IDomainSampler sampler,
+    ICompactDomainTools tools,
+    Engine.IModelCatalog catalog,
     DataPaths paths,
     IOptions<LimitsOptions> limits,
     ShareLinkViewers viewers)
@@ -129,8 +131,53 @@ public sealed class DomainService(
         if (seeds.Count > max) throw new ArgumentException($"{seeds.Count} seeds asked; at most {max} at once.");
         if (!float.IsFinite(truncationPsi) || truncationPsi < 0 || truncationPsi > 1)
             throw new ArgumentException("Truncation psi must be between 0 and 1.");
-        return sampler.SamplePngAsync(paths.ResolveData(domain.GeneratorFile), seeds, truncationPsi, transform, ct);
+        if (domain.Kind != Nada.Core.Adaptation.DomainKind.Compact)
+            return sampler.SamplePngAsync(paths.ResolveData(domain.GeneratorFile), seeds, truncationPsi, transform, ct);
+        // A compact domain is its base generator with the domain's offsets (strength 1).
+        return sampler.SampleMixPngAsync(BaseGeneratorFile(domain), [new Nada.Core.Adaptation.Compact.DomainWeight(paths.ResolveData(domain.GeneratorFile), 1f)],
+            seeds, truncationPsi, ct);
     }
+
+    /// <summary>The base generator file a domain was made from.</summary>
+    /// <exception cref="ArgumentException">It is no longer in the models folder.</exception>
+    public string BaseGeneratorFile(DomainRecord domain) =>
+        catalog.Generators().FirstOrDefault(g => g.Id == domain.BaseModel)?.Path
+        ?? throw new ArgumentException($"The base generator '{domain.BaseModel}' of this domain is no longer in the models folder; ask an admin to restore it.");
+
+    /// <summary>
+    /// A compact domain baked into a full generator (its base generator with the offsets folded into the weights), in
+    /// <paramref name="format"/>; made on the first request and kept in the domain's folder.
+    /// </summary>
+    /// <exception cref="ArgumentException">Not a compact domain, or its base generator is gone.</exception>
+    /// <exception cref="NotSupportedException">The generator family cannot be baked or written in that format (the message says which).</exception>
+    public async Task<string> BakedFileAsync(DomainRecord domain, Nada.Core.Service.BakedFormat format, CancellationToken ct = default)
+    {
+        if (domain.Kind != Nada.Core.Adaptation.DomainKind.Compact)
+            throw new ArgumentException("Only a compact domain is baked; a full domain's download is already a generator.");
+        string dir = Path.Combine(paths.ResolveData(domain.Directory), "baked");
+        string file = Path.Combine(dir, format == Nada.Core.Service.BakedFormat.Rosinality ? "generator.pt" : "generator.safetensors");
+        if (File.Exists(file)) return file;
+        var gate = _bakeGates.GetOrAdd(file, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct);
+        try
+        {
+            if (File.Exists(file)) return file;
+            string staging = Path.Combine(dir, $"staging-{Guid.NewGuid():N}");
+            Directory.CreateDirectory(staging);
+            try
+            {
+                string written = await tools.BakeAsync(BaseGeneratorFile(domain),
+                    [new Nada.Core.Adaptation.Compact.DomainWeight(paths.ResolveData(domain.GeneratorFile), 1f)], format,
+                    Path.Combine(staging, Path.GetFileName(file)), ct);
+                File.Move(written, file, overwrite: true);
+                return file;
+            }
+            finally { Directory.Delete(staging, recursive: true); }
+        }
+        finally { gate.Release(); }
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> _bakeGates = new();
 
     /// <summary>Largest translation per axis, in image widths.</summary>
     public const double MaxTranslate = 1.0;
@@ -139,7 +186,8 @@ public sealed class DomainService(
     public const double MaxRotateDegrees = 180.0;
 
     /// <summary>Whether the domain's samples can be translated and rotated (a StyleGAN3 generator).</summary>
-    public bool SupportsTransform(DomainRecord domain) => sampler.SupportsInputTransform(paths.ResolveData(domain.GeneratorFile));
+    public bool SupportsTransform(DomainRecord domain) =>
+        domain.Kind != Nada.Core.Adaptation.DomainKind.Compact && sampler.SupportsInputTransform(paths.ResolveData(domain.GeneratorFile));
 
     /// <summary>Absolute path of a domain file stored relative to the data folder.</summary>
     public string FilePath(string relative) => paths.ResolveData(relative);

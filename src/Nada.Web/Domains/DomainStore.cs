@@ -33,6 +33,32 @@ public sealed class DomainStore(DataPaths paths)
         return new DomainFiles(paths.ToRelative(dir), Moved(result.GeneratorFile), Moved(result.PreviewPng));
     }
 
+    /// <summary>
+    /// Copies one compact domain of a finished compact run (its file and preview) into the gallery under
+    /// <paramref name="domainId"/>: each target of a run is its own gallery domain with its own folder.
+    /// </summary>
+    public DomainFiles ImportCompact(Guid domainId, CompactDomainResult domain)
+    {
+        string dir = Dir(domainId);
+        Directory.CreateDirectory(dir);
+        string file = Path.Combine(dir, Path.GetFileName(domain.File));
+        string preview = Path.Combine(dir, Path.GetFileName(domain.PreviewPng));
+        File.Copy(domain.File, file, overwrite: true);
+        File.Copy(domain.PreviewPng, preview, overwrite: true);
+        return new DomainFiles(paths.ToRelative(dir), paths.ToRelative(file), paths.ToRelative(preview));
+    }
+
+    /// <summary>A new, empty gallery folder for a domain made on the web (a saved mix); returns its absolute path.</summary>
+    public string CreateDir(Guid domainId)
+    {
+        string dir = Dir(domainId);
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    /// <summary>Relative path (as the database stores it) of a file under the data folder.</summary>
+    public string ToRelative(string absolute) => paths.ToRelative(absolute);
+
     /// <summary>Deletes a domain's folder (the database row is the caller's).</summary>
     public void Delete(Guid domainId)
     {

@@ -85,10 +85,22 @@ public sealed class EditService(
                 ?? throw new ArgumentException($"The base generator '{spec.Generator}' is no longer in the models folder.");
         }
         var domainFiles = new List<string>();
+        var compact = 0;
         foreach (var id in domainIds.Distinct())
         {
             if (await domains.GetAsync(user, id, ct) is not { } d) return null;
             domainFiles.Add(domains.FilePath(d.GeneratorFile));
+            if (d.Kind == Nada.Core.Adaptation.DomainKind.Compact) compact++;
+        }
+        if (compact > 0)
+        {
+            // Compact domains (and saved mixes) apply to the base generator's latent: offsets alpha * d_i, summed.
+            if (compact != domainFiles.Count)
+                throw new ArgumentException("Choose compact domains or full domains, not both: compact ones mix on the base generator, full ones blend between generators.");
+            if (spec.DomainId is not null)
+                throw new ArgumentException("Compact domains apply to a latent of their base generator; this latent was made on a gallery domain.");
+            return await renderer.RenderMixPngAsync(source, domainFiles.Select(f => new Nada.Core.Adaptation.Compact.DomainWeight(f, alpha)).ToList(),
+                results.LatentFile(jobId), ct);
         }
         var latent = results.LatentFile(jobId);
         if (on is { } onId)

@@ -27,6 +27,7 @@ public static class NadaWebPipeline
         app.MapAuthApi();
         app.MapJobsApi();
         app.MapDomainsApi();
+        app.MapMixApi();
         app.MapFiles();
         app.MapModelAdminApi();
         app.MapEditsApi();

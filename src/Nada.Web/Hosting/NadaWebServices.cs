@@ -85,6 +85,8 @@ public static class NadaWebServices
         services.AddSingleton<IEditEngine, TorchEditEngine>();
         services.AddSingleton<IDomainSampler, TorchDomainSampler>();
         services.AddSingleton<ILatentRenderer, TorchLatentRenderer>();
+        services.AddSingleton<IDomainEvaluator, TorchDomainEvaluator>();
+        services.AddSingleton<ICompactDomainTools, TorchCompactDomainTools>();
         services.AddSingleton<IModelImporter, TorchModelImporter>();
         services.AddSingleton<IModelCatalog, FolderModelCatalog>();
         services.AddNadaModelAdmin(config);
@@ -94,6 +96,8 @@ public static class NadaWebServices
         services.AddSingleton<StyleImageSanitizer>();
         services.AddSingleton<DomainService>();
         services.AddSingleton<DomainStore>();
+        services.AddSingleton<DomainScoring>();
+        services.AddSingleton<DomainMixer>();
         services.AddEditing();
         services.AddNadaJobs(config);
         services.AddNadaHealth();

@@ -93,6 +93,12 @@ public sealed class LimitsOptions
     /// <summary>Largest batch size, latent batch of layer selection and sample counts a user may ask for (GPU memory).</summary>
     public int MaxBatchSize { get; set; } = 8;
 
+    /// <summary>Most targets of one compact job (one domain each; the engine's own limit is higher).</summary>
+    public int MaxTargetsPerJob { get; set; } = 8;
+
+    /// <summary>Most compact domains in one mix.</summary>
+    public int MaxMixDomains { get; set; } = 8;
+
     /// <summary>Most style images per job.</summary>
     public int MaxStyleImages { get; set; } = 4;
 
@@ -131,4 +137,22 @@ public sealed class AdminOptions
 
     public string? Email { get; set; }
     public string? Password { get; set; }
+}
+
+/// <summary>How finished domains are scored (section "Evaluation").</summary>
+public sealed class EvaluationOptions
+{
+    public const string Section = "Evaluation";
+
+    /// <summary>Score every finished domain (quality, diversity, direction) at the end of its job.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>The evaluator CLIP: a catalog id of the CLIP models; empty = the first CLIP model of the catalog.</summary>
+    public string ClipModel { get; set; } = "";
+
+    /// <summary>Samples rendered per score (base and domain alike; at least 2).</summary>
+    public int Samples { get; set; } = 64;
+
+    /// <summary>First seed of the samples.</summary>
+    public int Seed { get; set; } = 1000;
 }

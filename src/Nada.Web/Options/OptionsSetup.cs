@@ -44,6 +44,9 @@ public static class OptionsSetup
             .Validate(o => o.MinFreeDiskBytes >= 0 && o.MaxDiskBytesPerUser >= 0, "Limits:MinFreeDiskBytes and Limits:MaxDiskBytesPerUser must be 0 or more.")
             .Validate(o => o.MaxPreviewsPerJob >= 1 && o.MaxCheckpointsPerJob >= 1, "Limits:MaxPreviewsPerJob and Limits:MaxCheckpointsPerJob must be at least 1.")
             .ValidateOnStart();
+        services.AddOptions<EvaluationOptions>().BindConfiguration(EvaluationOptions.Section)
+            .Validate(o => o.Samples is >= 2 and <= 1024 && o.Seed >= 0, "Evaluation:Samples must be between 2 and 1024 and Evaluation:Seed 0 or more.")
+            .ValidateOnStart();
         services.AddOptions<QuotaOptions>().BindConfiguration(QuotaOptions.Section)
             .Validate(o => o.Roles.Values.All(r => r.MaxQueued is null or >= 0 && r.MaxRunning is null or >= 0 && (r.GpuMinutesPerDay is null || (double.IsFinite(r.GpuMinutesPerDay.Value) && r.GpuMinutesPerDay >= 0))),
                 "Quotas:Roles:*: MaxQueued, MaxRunning and GpuMinutesPerDay must be 0 or more (leave one out for no limit).")

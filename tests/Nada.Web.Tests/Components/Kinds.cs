@@ -26,7 +26,7 @@ internal static class Kinds
     public static AdaptationKind Adaptation(IModelCatalog catalog)
     {
         var (rules, sanitizer) = Parts(catalog);
-        return new AdaptationKind(rules, sanitizer, null!, null!, null!);
+        return new AdaptationKind(rules, sanitizer, null!, null!, null!, null!);
     }
 
     /// <summary>The latent-edit kind's checks (starts from a seed or a photo: a latent start looks up jobs).</summary>

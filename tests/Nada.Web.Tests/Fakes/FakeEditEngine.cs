@@ -100,6 +100,10 @@ public sealed class FakeLatentRenderer : ILatentRenderer
     }
 
     /// <inheritdoc />
+    public Task<byte[]> RenderMixPngAsync(string baseGeneratorPath, IReadOnlyList<Nada.Core.Adaptation.Compact.DomainWeight> domains, string latentPath, CancellationToken ct = default) =>
+        RenderPngAsync(baseGeneratorPath, latentPath, null, ct);
+
+    /// <inheritdoc />
     public Task<byte[]> BlendPngAsync(string sourcePath, IReadOnlyList<string> domainPaths, string latentPath, float alpha, CancellationToken ct = default)
     {
         var latent = FakeLatent.Read(latentPath) ?? throw new LatentMismatchException($"'{latentPath}' is not a latent of the fake engine.");

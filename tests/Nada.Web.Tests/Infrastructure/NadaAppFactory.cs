@@ -81,7 +81,7 @@ public sealed class NadaAppFactory : WebApplicationFactory<Program>
         Directory.CreateDirectory(Path.Combine(data, "models", "clip"));
         File.Copy(Nada.Core.Tests.ParityFiles.File("stylegan2_rosinality.pt"), Path.Combine(data, "models", "generators", "tiny-stylegan2.pt"));
         File.Copy(Nada.Core.Tests.ParityFiles.File("clip_openai_tiny_vit.pt"), Path.Combine(data, "models", "clip", "tiny-clip-vit.pt"));
-        return new NadaAppFactory(data, new Dictionary<string, string> { ["Engine:Kind"] = "torch" });
+        return new NadaAppFactory(data, new Dictionary<string, string> { ["Engine:Kind"] = "torch", ["Evaluation:Samples"] = "4" });
     }
 
     /// <summary>True when the test fakes stand in for the engine.</summary>
@@ -152,6 +152,7 @@ public sealed class NadaAppFactory : WebApplicationFactory<Program>
             services.Replace(ServiceDescriptor.Singleton<IEditEngine, FakeEditEngine>());
             services.Replace(ServiceDescriptor.Singleton<IDomainSampler, FakeDomainSampler>());
             services.Replace(ServiceDescriptor.Singleton<ILatentRenderer, FakeLatentRenderer>());
+            services.Replace(ServiceDescriptor.Singleton<IDomainEvaluator, FakeDomainEvaluator>());
         });
     }
 }

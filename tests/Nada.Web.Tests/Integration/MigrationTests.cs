@@ -72,6 +72,8 @@ public sealed class MigrationTests
             var domains = await old.Http.GetFromJsonAsync<List<DomainDto>>("/api/domains", ApiClient.Json);
             var domain = Assert.Single(domains!);
             Assert.Equal("watercolour", domain.TargetText);
+            Assert.Equal("Full", domain.Kind);             // rows from before compact domains are full ones
+            Assert.Null(domain.Scores);
             Assert.Equal(HttpStatusCode.OK, (await old.Http.GetAsync(domain.ThumbnailUrl)).StatusCode);
 
             // The new schema is there and both migrations are recorded.
@@ -81,7 +83,7 @@ public sealed class MigrationTests
             cmd.CommandText = "SELECT MigrationId FROM __EFMigrationsHistory ORDER BY MigrationId";
             var applied = new List<string>();
             using (var r = cmd.ExecuteReader()) while (r.Read()) applied.Add(r.GetString(0));
-            Assert.Equal(["Initial", "JobPlatform", "Boxes"], applied.Select(a => a[(a.IndexOf('_') + 1)..]));
+            Assert.Equal(["Initial", "JobPlatform", "Boxes", "CompactDomains"], applied.Select(a => a[(a.IndexOf('_') + 1)..]));
         }
         finally
         {

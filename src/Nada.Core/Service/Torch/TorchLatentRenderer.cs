@@ -24,6 +24,32 @@ public sealed class TorchLatentRenderer(GpuBroker broker) : ILatentRenderer, IDi
     public Task<byte[]> BlendPngAsync(string sourcePath, IReadOnlyList<string> domainPaths, string latentPath, float alpha, CancellationToken ct = default) =>
         broker.RunInteractiveAsync(() => Blend(sourcePath, domainPaths, latentPath, alpha), ct);
 
+    /// <inheritdoc />
+    public Task<byte[]> RenderMixPngAsync(string baseGeneratorPath, IReadOnlyList<Adaptation.Compact.DomainWeight> domains, string latentPath, CancellationToken ct = default) =>
+        broker.RunInteractiveAsync(() => RenderMix(baseGeneratorPath, domains, latentPath), ct);
+
+    private static byte[] RenderMix(string baseGeneratorPath, IReadOnlyList<Adaptation.Compact.DomainWeight> domains, string latentPath)
+    {
+        using var generator = GeneratorLoader.LoadGenerator(baseGeneratorPath).ToDevice(EngineDevice.Current);
+        var identity = GeneratorIdentity.Of(generator, Path.GetFileName(baseGeneratorPath));
+        var latent = LatentFile.LoadFor(latentPath, identity);
+        using var w = latent.WPlus;
+        var parts = new List<(Adaptation.Compact.CompactDomain Domain, float Alpha)>();
+        try
+        {
+            foreach (var d in domains) parts.Add((Adaptation.Compact.CompactDomainFile.Load(d.File), d.Alpha));
+            using var lease = Adaptation.Compact.DomainMix.Apply(generator, identity, parts);
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            var image = generator.Synthesis(w.to(ScalarType.Float32, generator.LatentAvg.device), NoiseMode.Const);   // [1, C, H, W]
+            return ImageEncoder.ToPngs(image.cpu())[0];
+        }
+        finally
+        {
+            foreach (var (d, _) in parts) d.Dispose();
+        }
+    }
+
     private static byte[] Render(string generatorPath, string latentPath, string? baseGeneratorPath)
     {
         using var generator = GeneratorLoader.LoadGenerator(generatorPath).ToDevice(EngineDevice.Current);

@@ -259,8 +259,21 @@ namespace Nada.Web.Data.Migrations
                     b.Property<Guid>("JobId")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValueSql("'Full'");
+
                     b.Property<string>("OwnerId")
                         .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RecipeJson")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ScoresJson")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("SettingsJson")
@@ -269,6 +282,9 @@ namespace Nada.Web.Data.Migrations
 
                     b.Property<string>("ShareToken")
                         .HasColumnType("TEXT");
+
+                    b.Property<long>("SizeBytes")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("SourceText")
                         .IsRequired()

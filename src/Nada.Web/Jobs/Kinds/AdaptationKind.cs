@@ -16,6 +16,10 @@ public sealed class AdaptationInput
     public List<float>? ClipWeights { get; set; }
     public string SourceText { get; set; } = "photo";
     public string TargetText { get; set; } = "";
+    /// <summary>Full (a fine-tuned generator) or compact (small offsets of the base generator, mixable).</summary>
+    public DomainKind Kind { get; set; } = DomainKind.Full;
+    /// <summary>Compact only: more targets after <see cref="TargetText"/>, one compact domain each, trained in the same job.</summary>
+    public List<string> ExtraTargets { get; set; } = [];
     public int Iterations { get; set; } = 300;
     public List<UploadedImage> StyleImages { get; set; } = [];
     /// <summary>Advanced options; the reference implementation's defaults unless changed.</summary>
@@ -36,6 +40,10 @@ public sealed record AdaptationSpec
     public IReadOnlyList<float> ClipWeights { get; init; } = [];
     public required string SourceText { get; init; }
     public string TargetText { get; init; } = "";
+    /// <summary>Full or compact.</summary>
+    public DomainKind Kind { get; init; } = DomainKind.Full;
+    /// <summary>Compact jobs with several targets: all of them (the first is <see cref="TargetText"/>); empty otherwise.</summary>
+    public IReadOnlyList<string> Targets { get; init; } = [];
     public int Iterations { get; init; }
     /// <summary>Sanitised style images: "inputs/style-N.png" in the run folder (older jobs: relative to the data folder).</summary>
     public IReadOnlyList<string> StyleImages { get; init; } = [];
@@ -43,8 +51,10 @@ public sealed record AdaptationSpec
     public AdaptationOptions Options { get; init; } = new();
 
     /// <summary>"photo -> sketch", or the image count for image-guided runs.</summary>
-    public string Title => TargetText.Length > 0
-        ? $"{SourceText} -> {TargetText}"
+    public string Title => Targets.Count > 1
+        ? $"{SourceText} -> {string.Join(", ", Targets)} (compact)"
+        : TargetText.Length > 0
+        ? $"{SourceText} -> {TargetText}{(Kind == DomainKind.Compact ? " (compact)" : "")}"
         : $"{SourceText} -> {StyleImages.Count} style image(s)";
 }
 
@@ -54,6 +64,7 @@ public sealed class AdaptationKind(
     StyleImageSanitizer sanitizer,
     IAdaptationEngine engine,
     DomainStore domainStore,
+    DomainScoring scoring,
     DataPaths paths) : JobKind<AdaptationInput, AdaptationSpec>
 {
     /// <inheritdoc />
@@ -69,20 +80,28 @@ public sealed class AdaptationKind(
         var generator = rules.Generator(input.Generator, errors);
         var clips = rules.ClipChoices(input.ClipModels, input.ClipWeights, required: true, errors);
         var options = input.Options ?? new AdaptationOptions();
+        string target = input.TargetText?.Trim() ?? "";
+        var extra = (input.ExtraTargets ?? []).Select(t => t?.Trim() ?? "").Where(t => t.Length > 0).ToList();
+        var targets = extra.Count > 0 ? (List<string>)[target, .. extra] : [];
         var request = new AdaptationRequest
         {
             GeneratorPath = generator?.Path ?? "",
             ClipModels = clips,
             SourceText = input.SourceText?.Trim() ?? "",
-            TargetText = input.TargetText?.Trim() ?? "",
+            TargetText = target,
             StyleImagePaths = input.StyleImages.Select((_, i) => StyleImageName(i)).ToList(),
             Iterations = input.Iterations,
             OutputDirectory = "run",
             Options = options,
+            Kind = input.Kind,
+            Targets = targets,
         };
         // The shared box's caps first (their messages are the ones a user of this box can act on) ...
         rules.CheckPromptLength(nameof(input.SourceText), "source text", request.SourceText, errors);
         rules.CheckPromptLength(nameof(input.TargetText), "target text", request.TargetText, errors);
+        foreach (var t in extra) rules.CheckPromptLength("Targets", "target text", t, errors);
+        if (targets.Count > rules.Limits.MaxTargetsPerJob)
+            errors.Add("Targets", $"{targets.Count} targets given; at most {rules.Limits.MaxTargetsPerJob} fit in one job on this box.");
         rules.CheckSteps(nameof(input.Iterations), "Iterations", input.Iterations, errors);
         CheckCaps(options, input.Iterations, errors);
         // ... then the engine's rules (files come from the catalog and the uploads below, so they are not looked for here).
@@ -105,6 +124,8 @@ public sealed class AdaptationKind(
             ClipWeights = input.ClipWeights?.ToList() ?? [],
             SourceText = request.SourceText,
             TargetText = request.TargetText,
+            Kind = request.Kind,
+            Targets = targets,
             Iterations = input.Iterations,
             StyleImages = inputs.Select((_, i) => StyleImageName(i)).ToList(),
             Options = options,
@@ -143,25 +164,58 @@ public sealed class AdaptationKind(
             Iterations = spec.Iterations,
             OutputDirectory = run.Layout.Root,
             Options = spec.Options,
+            Kind = spec.Kind,
+            Targets = spec.Targets,
         };
         var result = engine.Run(request, run.Context, resume: engine.HasCheckpoint(run.Layout.Root));
+        string imagesTitle = $"{spec.StyleImages.Count} style image(s)";
+        if (result.Kind == DomainKind.Compact && result.CompactDomains is { Count: > 0 } compact)
+        {
+            // Scores first, from the run folder: a job cancelled while scoring leaves nothing in the gallery's folders.
+            var scores = compact.Select(c => Score(run, spec, DomainKind.Compact, c.File, c.Target, request.GeneratorPath)).ToList();
+            // One gallery domain per target, each with its own folder (they can be shared and deleted one by one).
+            var ids = new List<Guid>();
+            for (int i = 0; i < compact.Count; i++)
+            {
+                var id = Guid.NewGuid();
+                var files = domainStore.ImportCompact(id, compact[i]);
+                AddDomain(run, spec, id, files, DomainKind.Compact, compact[i].Target.Length > 0 ? compact[i].Target : imagesTitle, scores[i]);
+                ids.Add(id);
+            }
+            return new JobOutcome(ids[0]);
+        }
+        var fullScores = Score(run, spec, DomainKind.Full, result.GeneratorFile, spec.TargetText, request.GeneratorPath);
         var domainId = Guid.NewGuid();
-        var files = domainStore.Import(domainId, run.Layout, result);
+        var full = domainStore.Import(domainId, run.Layout, result);
+        AddDomain(run, spec, domainId, full, DomainKind.Full, spec.TargetText.Length > 0 ? spec.TargetText : imagesTitle, fullScores);
+        return new JobOutcome(domainId);
+    }
+
+    /// <summary>The domain's scores as JSON (null: not scored), on the job's worker; image-guided domains are scored toward the source text.</summary>
+    private string? Score(JobRun run, AdaptationSpec spec, DomainKind kind, string domainFile, string target, string baseGeneratorFile) =>
+        scoring.Score(baseGeneratorFile, kind, domainFile, spec.SourceText, target, run.Context);
+
+    /// <summary>Records a gallery domain with its size and scores.</summary>
+    private void AddDomain(JobRun run, AdaptationSpec spec, Guid id, DomainFiles files, DomainKind kind, string target, string? scoresJson)
+    {
+        string file = paths.ResolveData(files.GeneratorFile);
         run.Db.Domains.Add(new DomainRecord
         {
-            Id = domainId,
+            Id = id,
             JobId = run.Job.Id,
             OwnerId = run.Job.OwnerId,
             SourceText = spec.SourceText,
-            TargetText = spec.TargetText.Length > 0 ? spec.TargetText : $"{spec.StyleImages.Count} style image(s)",
+            TargetText = target,
             BaseModel = spec.Generator,
             SettingsJson = run.Job.SpecJson,
             Directory = files.Directory,
             GeneratorFile = files.GeneratorFile,
             ThumbnailFile = files.ThumbnailFile,
             CreatedAt = DateTimeOffset.UtcNow,
+            Kind = kind,
+            SizeBytes = new FileInfo(file).Length,
+            ScoresJson = scoresJson,
         });
-        return new JobOutcome(domainId);
     }
 
     private static string StyleImageName(int i) => $"inputs/style-{i}.png";

@@ -268,8 +268,21 @@ namespace Nada.Web.Data.Migrations.Postgres
                     b.Property<Guid>("JobId")
                         .HasColumnType("uuid");
 
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasDefaultValueSql("'Full'");
+
                     b.Property<string>("OwnerId")
                         .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("RecipeJson")
+                        .HasColumnType("text");
+
+                    b.Property<string>("ScoresJson")
                         .HasColumnType("text");
 
                     b.Property<string>("SettingsJson")
@@ -278,6 +291,9 @@ namespace Nada.Web.Data.Migrations.Postgres
 
                     b.Property<string>("ShareToken")
                         .HasColumnType("text");
+
+                    b.Property<long>("SizeBytes")
+                        .HasColumnType("bigint");
 
                     b.Property<string>("SourceText")
                         .IsRequired()

@@ -1,0 +1,61 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Nada.Web.Data.Migrations
+{
+    /// <inheritdoc />
+    public partial class CompactDomains : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<string>(
+                name: "Kind",
+                table: "Domains",
+                type: "TEXT",
+                maxLength: 16,
+                nullable: false,
+                defaultValueSql: "'Full'");
+
+            migrationBuilder.AddColumn<string>(
+                name: "RecipeJson",
+                table: "Domains",
+                type: "TEXT",
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "ScoresJson",
+                table: "Domains",
+                type: "TEXT",
+                nullable: true);
+
+            migrationBuilder.AddColumn<long>(
+                name: "SizeBytes",
+                table: "Domains",
+                type: "INTEGER",
+                nullable: false,
+                defaultValue: 0L);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropColumn(
+                name: "Kind",
+                table: "Domains");
+
+            migrationBuilder.DropColumn(
+                name: "RecipeJson",
+                table: "Domains");
+
+            migrationBuilder.DropColumn(
+                name: "ScoresJson",
+                table: "Domains");
+
+            migrationBuilder.DropColumn(
+                name: "SizeBytes",
+                table: "Domains");
+        }
+    }
+}
