@@ -214,7 +214,7 @@ public sealed class FirstHourBrowserTests(AppFixture fixture) : IDisposable
             await page.WaitForURLAsync("**/hangfire", UrlCommitted);
             await Assertions.Expect(page.Locator("body")).ToContainTextAsync("NadaWeb jobs");
 
-            string[] expected = ["/submit", "/edit", "/photo", "/jobs", "/gallery", "/admin/queue", "/admin/models", "/admin/users"];
+            string[] expected = ["/submit", "/edit", "/photo", "/jobs", "/gallery", "/mix", "/admin/queue", "/admin/models", "/admin/users"];
             foreach (var path in new[] { "/" }.Concat(expected))
             {
                 await page.GotoAsync(path);
@@ -262,7 +262,7 @@ public sealed class FirstHourBrowserTests(AppFixture fixture) : IDisposable
             await page.GotoAsync("/gallery");
             await WaitForInteractiveAsync(page);
             await page.Locator("#nav-menu button").First.ClickAsync();
-            await Assertions.Expect(page.Locator("#nav-menu-list a")).ToHaveCountAsync(5);
+            await Assertions.Expect(page.Locator("#nav-menu-list a")).ToHaveCountAsync(6);
         }
         catch
         {
