@@ -23,6 +23,9 @@ internal static class BrowserSupport
     public static async Task<IBrowser> LaunchChromiumAsync(IPlaywright playwright)
     {
         Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
+        // Every page change goes through the server (Blazor Server): on a busy 2-core CI machine a click's round trip
+        // can pass Playwright's 5 s default for expectations, so they get the same 20 s the pages' actions get.
+        Assertions.SetDefaultExpectTimeout(20_000);
         var exe = Environment.GetEnvironmentVariable("NADA_CHROMIUM") is { Length: > 0 } c ? c : "/usr/bin/chromium";
         if (!File.Exists(exe))
             Assert.Fail($"Chromium not found at {exe}: run the tests through scripts/in-userland.sh (its userland installs Debian's chromium) or set NADA_CHROMIUM.");

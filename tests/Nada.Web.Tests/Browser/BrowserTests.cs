@@ -130,7 +130,8 @@ public sealed class BrowserTests(AppFixture fixture) : IDisposable
 
         // Revoked, the same link shows nothing.
         await page.ClickAsync("#revoke");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Revoke", Exact = true }).ClickAsync();   // the confirmation
+        await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Revoke", Exact = true }).ClickAsync();   // the confirmation
+        await Assertions.Expect(page.GetByRole(AriaRole.Dialog)).ToBeHiddenAsync();
         await Assertions.Expect(page.Locator("#share")).ToBeVisibleAsync();
         await other.ReloadAsync();
         await Assertions.Expect(other.Locator("#share-not-found")).ToBeVisibleAsync();
