@@ -25,6 +25,12 @@ public sealed record DomainDto(
     }
 }
 
+/// <summary>Put a domain in Explore, or take it out.</summary>
+public sealed record PublicRequestDto(bool Public);
+
+/// <summary>A public domain in Explore: the gallery entry as its share link shows it (no owner email), and that link.</summary>
+public sealed record ExploreDto(DomainDto Domain, string Url, DateTimeOffset PublishedAt);
+
 /// <summary>Seeds to sample on a domain; translation (image widths) and rotation (degrees) for StyleGAN3 domains.</summary>
 public sealed record SampleRequestDto(List<int> Seeds, float TruncationPsi = 0.7f, double? TranslateX = null, double? TranslateY = null,
     double? RotateDegrees = null)
@@ -34,7 +40,7 @@ public sealed record SampleRequestDto(List<int> Seeds, float TruncationPsi = 0.7
         TranslateX is null && TranslateY is null && RotateDegrees is null ? null : new(TranslateX ?? 0, TranslateY ?? 0, RotateDegrees ?? 0);
 }
 
-/// <summary>/api/domains (list, get, share, revoke, delete, sample) and /api/share/{token}.</summary>
+/// <summary>/api/domains (list, get, share, revoke, public, delete, sample), /api/share/{token} and /api/explore.</summary>
 public static class DomainEndpoints
 {
     public static void MapDomainsApi(this IEndpointRouteBuilder app)
@@ -50,6 +56,10 @@ public static class DomainEndpoints
                 : Results.NotFound());
         domains.MapDelete("/{id:guid}/share", async (Guid id, HttpContext http, DomainService service) =>
             await service.RevokeAsync(http.User, id, http.RequestAborted) ? Results.NoContent() : Results.NotFound());
+        domains.MapPost("/{id:guid}/public", async (Guid id, [FromBody] PublicRequestDto req, HttpContext http, DomainService service) =>
+            await service.SetPublicAsync(http.User, id, req.Public, http.RequestAborted) is (true, var token)
+                ? Results.Ok(new { @public = req.Public, url = token is null ? null : $"/s/{token}" })
+                : Results.NotFound());
         domains.MapDelete("/{id:guid}", async (Guid id, HttpContext http, DomainService service) =>
             await service.DeleteAsync(http.User, id, http.RequestAborted) ? Results.NoContent() : Results.NotFound());
         domains.MapPost("/{id:guid}/samples", async (Guid id, [FromBody] SampleRequestDto req, HttpContext http, DomainService service) =>
@@ -65,6 +75,10 @@ public static class DomainEndpoints
 
         app.MapGet("/api/share/{token}", async (string token, DomainService service, HttpContext http) =>
             await service.GetSharedAsync(token, http.RequestAborted) is { } d ? Results.Ok(DomainDto.From(d, token)) : Results.NotFound())
+            .AllowAnonymous();
+        app.MapGet("/api/explore", async (DomainService service, HttpContext http, int? take) =>
+            (await service.ListPublicAsync(take ?? 60, http.RequestAborted))
+                .Select(d => new ExploreDto(DomainDto.From(d, d.ShareToken), $"/s/{d.ShareToken}", d.PublishedAt!.Value)))
             .AllowAnonymous();
     }
 }

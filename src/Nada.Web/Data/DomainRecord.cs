@@ -42,4 +42,7 @@ public sealed class DomainRecord
 
     /// <summary>Share token (32 random bytes, base64url); null when not shared.</summary>
     public string? ShareToken { get; set; }
+
+    /// <summary>When the owner put it in Explore (public, through its share link); null when not public.</summary>
+    public DateTimeOffset? PublishedAt { get; set; }
 }

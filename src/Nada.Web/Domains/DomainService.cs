@@ -82,9 +82,42 @@ public sealed class DomainService(
         var d = await db.Domains.SingleOrDefaultAsync(x => x.Id == id, ct);
         if (d is null || !user.CanManage(d.OwnerId)) return false;
         d.ShareToken = null;
+        d.PublishedAt = null;   // Explore shows a domain through its share link: no link, not public
         await db.SaveChangesAsync(ct);
         await viewers.LinkChangedAsync(d.JobId, null);
         return true;
+    }
+
+    /// <summary>
+    /// Puts the domain in Explore (or takes it out). A public domain is shown to everyone through its share link, so
+    /// publishing makes one when there is none; taking it out keeps the link. Null when not found or not allowed; else
+    /// the share token (null after taking it out).
+    /// </summary>
+    public async Task<(bool Found, string? Token)> SetPublicAsync(ClaimsPrincipal user, Guid id, bool isPublic, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var d = await db.Domains.SingleOrDefaultAsync(x => x.Id == id, ct);
+        if (d is null || !user.CanManage(d.OwnerId)) return (false, null);
+        if (isPublic)
+        {
+            d.ShareToken ??= ShareTokens.New();
+            d.PublishedAt ??= DateTimeOffset.UtcNow;
+        }
+        else
+        {
+            d.PublishedAt = null;
+        }
+        await db.SaveChangesAsync(ct);
+        return (true, d.ShareToken);
+    }
+
+    /// <summary>Public domains (Explore), most recently published first.</summary>
+    public async Task<List<DomainRecord>> ListPublicAsync(int take, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var list = await db.Domains.AsNoTracking().Where(d => d.PublishedAt != null && d.ShareToken != null)
+            .OrderByDescending(d => d.CreatedAt).Take(500).ToListAsync(ct);
+        return [.. list.OrderByDescending(d => d.PublishedAt).Take(Math.Clamp(take, 1, 500))];
     }
 
     /// <summary>

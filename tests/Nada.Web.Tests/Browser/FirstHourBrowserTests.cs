@@ -153,6 +153,29 @@ public sealed class FirstHourBrowserTests(AppFixture fixture) : IDisposable
         await Assertions.Expect(shareInput).ToHaveValueAsync(shareUrl);
         await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "first-hour-05-domain.png"), FullPage = true });
 
+        // Explore: made public from the domain page, it is on the home page for anyone and on /explore for another user;
+        // taken out again, it is gone.
+        var publicToken = shareUrl.Split('/')[^1];
+        await page.GetByText("Show in Explore").ClickAsync();
+        await Assertions.Expect(page.GetByText("In Explore: everyone sees it now.")).ToBeVisibleAsync();
+        var visitorContext = await page.Context.Browser!.NewContextAsync(new() { BaseURL = _app.BaseAddress.ToString(), ViewportSize = new() { Width = 1400, Height = 900 } });
+        var visitor = await visitorContext.NewPageAsync();
+        visitor.SetDefaultTimeout(20_000);
+        await visitor.GotoAsync("/");
+        await Assertions.Expect(visitor.Locator($"#home-explore a.explore-open[href='/s/{publicToken}']")).ToBeVisibleAsync();
+        await SignUpAsync(visitor, $"visitor-{Guid.NewGuid():N}@nada.test");
+        await visitor.GotoAsync("/explore");
+        var card = visitor.Locator(".explore-card", new() { Has = visitor.Locator($"a.explore-open[href='/s/{publicToken}']") });
+        await Assertions.Expect(card.Locator(".explore-title")).ToContainTextAsync("dog");
+        await Assertions.Expect(card.Locator(".explore-title")).ToContainTextAsync("cat");
+        await visitor.ScreenshotAsync(new() { Path = Path.Combine(shots, "first-hour-06-explore.png"), FullPage = true });
+        await page.GetByText("Show in Explore").ClickAsync();
+        await Assertions.Expect(page.GetByText("Taken out of Explore; the share link still works.")).ToBeVisibleAsync();
+        await visitor.GotoAsync("/explore");
+        await Assertions.Expect(visitor.Locator("#page-title")).ToHaveTextAsync("Explore");
+        await Assertions.Expect(visitor.Locator($"a.explore-open[href='/s/{publicToken}']")).ToHaveCountAsync(0);
+        await visitorContext.CloseAsync();
+
         // Phone width on the job and domain pages: nothing wider than the screen.
         await page.SetViewportSizeAsync(390, 844);
         await AssertFitsAsync(page, "domain page");
@@ -214,7 +237,7 @@ public sealed class FirstHourBrowserTests(AppFixture fixture) : IDisposable
             await page.WaitForURLAsync("**/hangfire", UrlCommitted);
             await Assertions.Expect(page.Locator("body")).ToContainTextAsync("NadaWeb jobs");
 
-            string[] expected = ["/submit", "/edit", "/photo", "/jobs", "/gallery", "/mix", "/admin/queue", "/admin/models", "/admin/users"];
+            string[] expected = ["/submit", "/edit", "/photo", "/jobs", "/gallery", "/mix", "/explore", "/admin/queue", "/admin/models", "/admin/users"];
             foreach (var path in new[] { "/" }.Concat(expected))
             {
                 await page.GotoAsync(path);
@@ -262,7 +285,7 @@ public sealed class FirstHourBrowserTests(AppFixture fixture) : IDisposable
             await page.GotoAsync("/gallery");
             await WaitForInteractiveAsync(page);
             await page.Locator("#nav-menu button").First.ClickAsync();
-            await Assertions.Expect(page.Locator("#nav-menu-list a")).ToHaveCountAsync(6);
+            await Assertions.Expect(page.Locator("#nav-menu-list a")).ToHaveCountAsync(7);
         }
         catch
         {

@@ -270,6 +270,9 @@ namespace Nada.Web.Data.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTimeOffset?>("PublishedAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("RecipeJson")
                         .HasColumnType("TEXT");
 

@@ -279,6 +279,9 @@ namespace Nada.Web.Data.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<DateTimeOffset?>("PublishedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("RecipeJson")
                         .HasColumnType("text");
 
