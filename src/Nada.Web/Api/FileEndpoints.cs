@@ -72,6 +72,14 @@ public static class FileEndpoints
         }).RequireRateLimiting(Hosting.NadaWebServices.SamplingPolicy);
 
         // tx, ty (image widths) and rot (degrees): StyleGAN3's input transform; absent means as stored.
+        // The same seed on the generator the domain was made from (compare pages): visible where the domain is.
+        files.MapGet("/domains/{id:guid}/base-samples/{seed:int}", async (Guid id, int seed, string? share, float? psi, HttpContext http, DomainService domains) =>
+        {
+            if (await domains.GetVisibleAsync(http.User, id, share, http.RequestAborted) is not { } d) return Results.NotFound();
+            try { return Results.File((await domains.SampleBaseAsync(d, [seed], psi ?? 0.7f, http.RequestAborted))[0], "image/png"); }
+            catch (ArgumentException e) { return Results.BadRequest(new { error = e.Message }); }
+        }).RequireRateLimiting(Hosting.NadaWebServices.SamplingPolicy);
+
         files.MapGet("/domains/{id:guid}/samples/{seed:int}", async (Guid id, int seed, string? share, float? psi, double? tx, double? ty, double? rot,
             HttpContext http, DomainService domains) =>
         {

@@ -171,6 +171,21 @@ public sealed class DomainService(
             seeds, truncationPsi, ct);
     }
 
+    /// <summary>
+    /// Draws one PNG per seed from the generator the domain was made from (for base-vs-adapted comparisons): the same
+    /// seeds and truncation give the same latents as <see cref="SampleAsync(DomainRecord, IReadOnlyList{int}, float, CancellationToken)"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">A bad seed count or psi, or the base generator is gone (the message says which).</exception>
+    public Task<IReadOnlyList<byte[]>> SampleBaseAsync(DomainRecord domain, IReadOnlyList<int> seeds, float truncationPsi, CancellationToken ct = default)
+    {
+        var max = limits.Value.MaxSampleSeeds;
+        if (seeds.Count == 0) throw new ArgumentException("Give at least one seed.");
+        if (seeds.Count > max) throw new ArgumentException($"{seeds.Count} seeds asked; at most {max} at once.");
+        if (!float.IsFinite(truncationPsi) || truncationPsi < 0 || truncationPsi > 1)
+            throw new ArgumentException("Truncation psi must be between 0 and 1.");
+        return sampler.SamplePngAsync(BaseGeneratorFile(domain), seeds, truncationPsi, null, ct);
+    }
+
     /// <summary>The base generator file a domain was made from.</summary>
     /// <exception cref="ArgumentException">It is no longer in the models folder.</exception>
     public string BaseGeneratorFile(DomainRecord domain) =>

@@ -176,6 +176,16 @@ public sealed class FirstHourBrowserTests(AppFixture fixture) : IDisposable
         await Assertions.Expect(visitor.Locator($"a.explore-open[href='/s/{publicToken}']")).ToHaveCountAsync(0);
         await visitorContext.CloseAsync();
 
+        // Compare: the base generator and the domain on the same seeds, one row each.
+        await page.ClickAsync("#compare-domain");
+        await page.WaitForURLAsync("**/compare?d=*", UrlCommitted);
+        await Assertions.Expect(page.Locator("tr.compare-base-row img.compare-image")).ToHaveCountAsync(4);
+        await Assertions.Expect(page.Locator("tr.compare-domain-row img.compare-image")).ToHaveCountAsync(4);
+        await page.WaitForFunctionAsync("() => [...document.querySelectorAll('img.compare-image')].every(i => i.complete && i.naturalWidth > 0)");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "first-hour-07-compare.png"), FullPage = true });
+        await page.GotoAsync(domainHref);
+        await WaitForInteractiveAsync(page);
+
         // Phone width on the job and domain pages: nothing wider than the screen.
         await page.SetViewportSizeAsync(390, 844);
         await AssertFitsAsync(page, "domain page");
