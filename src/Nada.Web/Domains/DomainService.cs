@@ -159,11 +159,7 @@ public sealed class DomainService(
             if (transform != InputTransform.Identity && !SupportsTransform(domain))
                 throw new ArgumentException("Translation and rotation need a StyleGAN3 domain; this one is not. Sample it without them.");
         }
-        var max = limits.Value.MaxSampleSeeds;
-        if (seeds.Count == 0) throw new ArgumentException("Give at least one seed.");
-        if (seeds.Count > max) throw new ArgumentException($"{seeds.Count} seeds asked; at most {max} at once.");
-        if (!float.IsFinite(truncationPsi) || truncationPsi < 0 || truncationPsi > 1)
-            throw new ArgumentException("Truncation psi must be between 0 and 1.");
+        CheckSampling(seeds, truncationPsi);
         if (domain.Kind != Nada.Core.Adaptation.DomainKind.Compact)
             return sampler.SamplePngAsync(paths.ResolveData(domain.GeneratorFile), seeds, truncationPsi, transform, ct);
         // A compact domain is its base generator with the domain's offsets (strength 1).
@@ -178,12 +174,18 @@ public sealed class DomainService(
     /// <exception cref="ArgumentException">A bad seed count or psi, or the base generator is gone (the message says which).</exception>
     public Task<IReadOnlyList<byte[]>> SampleBaseAsync(DomainRecord domain, IReadOnlyList<int> seeds, float truncationPsi, CancellationToken ct = default)
     {
+        CheckSampling(seeds, truncationPsi);
+        return sampler.SamplePngAsync(BaseGeneratorFile(domain), seeds, truncationPsi, null, ct);
+    }
+
+    /// <summary>The seed count and truncation rules of every sampling request (domain and base generator alike).</summary>
+    private void CheckSampling(IReadOnlyList<int> seeds, float truncationPsi)
+    {
         var max = limits.Value.MaxSampleSeeds;
         if (seeds.Count == 0) throw new ArgumentException("Give at least one seed.");
         if (seeds.Count > max) throw new ArgumentException($"{seeds.Count} seeds asked; at most {max} at once.");
         if (!float.IsFinite(truncationPsi) || truncationPsi < 0 || truncationPsi > 1)
             throw new ArgumentException("Truncation psi must be between 0 and 1.");
-        return sampler.SamplePngAsync(BaseGeneratorFile(domain), seeds, truncationPsi, null, ct);
     }
 
     /// <summary>The base generator file a domain was made from.</summary>
