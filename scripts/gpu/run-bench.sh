@@ -12,7 +12,8 @@
 #   NADA_BENCH_ARGS    extra arguments for every run
 #   SHAPES             shapes to run, e.g. "full r256" (default "full"; "small" for a quick check)
 #   PRECISIONS         precisions, e.g. "fp32 bf16 fp16" (the default); "default" = the device's default plan
-#   WORKLOADS          workloads, one process each, in this order (default "5 1 2 3 4": first step first)
+#   WORKLOADS          workloads, one process each, in this order (default "5 1 2 3 4": first step first;
+#                      7 compact-domain training, 8 StyleGAN3 training, 9 StyleGAN3 sampling on request)
 #   REPEATS / WARMUP   timed / untimed steps per workload (default 10 / 3)
 #   RUN_TIMEOUT        seconds per workload process (default 240)
 #   SMOKE              1 (default): first a tiny --small run on the device, to fail fast

@@ -29,7 +29,7 @@ public static class BenchCommand
         var warmup = new Option<int>("--warmup") { Description = "Untimed steps before the timed ones", DefaultValueFactory = _ => 3 };
         var workloads = new Option<string>("--workloads")
         {
-            Description = "Workloads: 1 train (README settings), 2 train (real selection), 3 train (no selection), 4 sampling, 5 first step, 6 fresh process vs after a sampling call, 7 compact-domain training step (settings of 1); e.g. 1,2,3",
+            Description = "Workloads: 1 train (README settings), 2 train (real selection), 3 train (no selection), 4 sampling, 5 first step, 6 fresh process vs after a sampling call, 7 compact-domain training step (settings of 1), 8 StyleGAN3 training step (settings of 1), 9 StyleGAN3 sampling; e.g. 1,2,3",
             DefaultValueFactory = _ => "1,2,3,4,5",
         };
         var json = new Option<string?>("--json") { Description = "Also write the results as JSON to this file" };

@@ -49,6 +49,7 @@ public sealed partial class BenchRunner(BenchShapes shapes, Device device, int w
                     BenchWorkload.Sample => Sample(probe, plan),
                     BenchWorkload.FreshProcess => FreshProcess(probe, plan),
                     BenchWorkload.TrainCompact => TrainCompact(probe, plan),
+                    BenchWorkload.SampleSg3 => Sample(probe, plan, styleGan3: true),
                     _ => Train(w, probe, plan),
                 };
                 batch.Add(r with
@@ -72,6 +73,7 @@ public sealed partial class BenchRunner(BenchShapes shapes, Device device, int w
         return w switch
         {
             BenchWorkload.TrainReadme or BenchWorkload.FirstStep or BenchWorkload.FreshProcess => readme,
+            BenchWorkload.TrainSg3 => readme with { AutoLayerK = shapes.StyleGan3.NumWs },
             BenchWorkload.TrainSelect => readme with { AutoLayerK = shapes.SelectionK },
             BenchWorkload.TrainNoSelect => readme with { AutoLayerIters = 0, AutoLayerK = null },
             _ => throw new ArgumentOutOfRangeException(nameof(w), "not a training workload"),
@@ -82,10 +84,11 @@ public sealed partial class BenchRunner(BenchShapes shapes, Device device, int w
     {
         var o = OptionsFor(w);
         var build = Stopwatch.StartNew();
-        using var rig = new TrainingRig(shapes, o, device, plan);
+        using var rig = new TrainingRig(shapes, o, device, plan, styleGan3: w == BenchWorkload.TrainSg3);
         log?.WriteLine($"  networks built in {build.Elapsed.TotalSeconds:F1} s");
         string what = w switch
         {
+            BenchWorkload.TrainSg3 => $"StyleGAN3 training step, README settings: batch {o.BatchSize}, k {o.AutoLayerK} = all W+ entries (selection skipped), {o.AutoLayerIters} iteration, selection batch {o.AutoLayerBatch}",
             BenchWorkload.TrainSelect => $"training step, batch {o.BatchSize}, layer selection k {o.AutoLayerK} of {shapes.Generator.NumWs} ({o.AutoLayerIters} iteration, selection batch {o.AutoLayerBatch})",
             BenchWorkload.TrainNoSelect => $"training step, batch {o.BatchSize}, no layer selection (auto-layer iterations 0, phase {o.Phase})",
             _ => $"training step, README settings: batch {o.BatchSize}, k {o.AutoLayerK} = all W+ entries (selection skipped), {o.AutoLayerIters} iteration, selection batch {o.AutoLayerBatch}",
@@ -94,9 +97,9 @@ public sealed partial class BenchRunner(BenchShapes shapes, Device device, int w
         return Result(w, what, times, null, probe);
     }
 
-    private BenchWorkloadResult Sample(MemoryProbe probe, PrecisionPlan plan)
+    private BenchWorkloadResult Sample(MemoryProbe probe, PrecisionPlan plan, bool styleGan3 = false)
     {
-        using var g = TrainingRig.RandomGenerator(shapes, device);
+        using var g = TrainingRig.RandomGenerator(shapes, device, styleGan3);
         g.ComputeDtype = plan.Generator.DType();
         using var gen = new Generator(11);
         int batch = shapes.SampleBatch;
@@ -109,8 +112,8 @@ public sealed partial class BenchRunner(BenchShapes shapes, Device device, int w
             Synchronize(images);
         }, probe);
         double median = Median(times);
-        return Result(BenchWorkload.Sample,
-            $"sampling {shapes.Generator.ImgResolution} px, batch {batch}, truncation {shapes.SampleTruncation}, constant noise, no gradient",
+        return Result(styleGan3 ? BenchWorkload.SampleSg3 : BenchWorkload.Sample,
+            $"{(styleGan3 ? "StyleGAN3 " : "")}sampling {g.Config.ImgResolution} px, batch {batch}, truncation {shapes.SampleTruncation}, constant noise, no gradient",
             times, batch / median, probe);
     }
 

@@ -1,5 +1,6 @@
 using Nada.Core.Clip;
 using Nada.Core.Generators.StyleGan2;
+using Nada.Core.Generators.StyleGan3;
 
 namespace Nada.Core.Benchmarks;
 
@@ -10,9 +11,13 @@ namespace Nada.Core.Benchmarks;
 /// <param name="SelectionK">W+ entries the real-selection workload trains (below the W+ count).</param>
 /// <param name="SampleBatch">Images per sampling step.</param>
 /// <param name="SampleTruncation">Truncation psi of the sampling workload.</param>
+/// <param name="Sg3">The StyleGAN3 architecture of the StyleGAN3 workloads (8, 9); null: config T at the generator's resolution.</param>
 public sealed record BenchShapes(string Name, StyleGan2Config Generator, IReadOnlyList<ClipConfig> Clip, int SelectionK,
-    int SampleBatch = 8, float SampleTruncation = 0.7f)
+    int SampleBatch = 8, float SampleTruncation = 0.7f, StyleGan3Config? Sg3 = null)
 {
+    /// <summary>The StyleGAN3 architecture of workloads 8 and 9.</summary>
+    public StyleGan3Config StyleGan3 => Sg3 ?? StyleGan3Config.T(Generator.ImgResolution, Generator.WDim);
+
     /// <summary>StyleGAN2 FFHQ config-f (1024 px, 512-dim z and w, 8 mapping layers, channels min(32768 / res, 512)) and CLIP ViT-B/32 + ViT-B/16; k 12 of 18.</summary>
     public static BenchShapes Full { get; } = new("full", ConfigF(1024, 512, 8, 32768), [ViTB(32), ViTB(16)], 12);
 
@@ -36,7 +41,8 @@ public sealed record BenchShapes(string Name, StyleGan2Config Generator, IReadOn
     };
 
     /// <summary>Tiny shapes for CI on a CPU: a 64 px generator with 64-dim latents and 2-layer ViT-B-like CLIPs of width 128 (patch 32 and 16).</summary>
-    public static BenchShapes Small { get; } = new("small", ConfigF(64, 64, 2, 4096, maxChannels: 64), [SmallViT(32), SmallViT(16)], 7);
+    public static BenchShapes Small { get; } = new("small", ConfigF(64, 64, 2, 4096, maxChannels: 64), [SmallViT(32), SmallViT(16)], 7,
+        Sg3: new StyleGan3Config(64, 64, 64, ChannelBase: 1024, ChannelMax: 64, NumLayers: 6, MarginSize: 4).Validate());
 
     /// <summary>Config-f style channel table: min(<paramref name="channelBase"/> / res, <paramref name="maxChannels"/>) at every resolution.</summary>
     public static StyleGan2Config ConfigF(int resolution, int dim, int mappingLayers, int channelBase, int maxChannels = 512)
@@ -54,7 +60,9 @@ public sealed record BenchShapes(string Name, StyleGan2Config Generator, IReadOn
         var clips = string.Join(" + ", Clip.Select(c => c.IsVisionTransformer
             ? $"ViT (width {c.VisionWidth}, {c.VisionLayers[0]} layers, patch {c.VisionPatchSize}, {c.ImageResolution} px; text width {c.TransformerWidth}, {c.TransformerLayers} layers)"
             : $"ResNet (width {c.VisionWidth}, {c.ImageResolution} px)"));
-        return $"StyleGAN2 {g.ImgResolution} px (z/w {g.ZDim}/{g.WDim}, {g.MappingLayers} mapping layers, channels {channels}, {g.NumWs} W+ entries); CLIP {clips}; selection k {SelectionK}; sampling batch {SampleBatch}";
+        var t = StyleGan3;
+        return $"StyleGAN2 {g.ImgResolution} px (z/w {g.ZDim}/{g.WDim}, {g.MappingLayers} mapping layers, channels {channels}, {g.NumWs} W+ entries); CLIP {clips}; selection k {SelectionK}; sampling batch {SampleBatch}; " +
+               $"StyleGAN3 (workloads 8, 9) {t.ImgResolution} px, {(t.UseRadialFilters ? "config R" : "config T")}, {t.NumLayers} layers, channel base {t.ChannelBase}, max {t.ChannelMax}, {t.NumWs} W+ entries";
     }
 
     /// <summary>OpenAI's ViT-B/<paramref name="patch"/> at 224 px: embed 512, width 768, 12 layers; text width 512, 12 layers, vocab 49408, context 77.</summary>

@@ -23,6 +23,10 @@ public enum BenchWorkload
     /// one generator, offsets and their Adam state only (see <see cref="Adaptation.Compact.CompactTrainer"/>).
     /// </summary>
     TrainCompact = 7,
+    /// <summary>StyleGAN3 (config T of the shapes' resolution) training step with workload 1's settings: batch 2, k = all W+ entries, selection skipped.</summary>
+    TrainSg3 = 8,
+    /// <summary>StyleGAN3 (config T) sampling: mapping, truncation and synthesis of a batch, no gradient.</summary>
+    SampleSg3 = 9,
 }
 
 /// <summary>Names and descriptions of the workloads.</summary>
@@ -44,6 +48,8 @@ public static class BenchWorkloads
         BenchWorkload.FirstStep => "first_step",
         BenchWorkload.FreshProcess => "fresh_process",
         BenchWorkload.TrainCompact => "train_compact",
+        BenchWorkload.TrainSg3 => "train_sg3",
+        BenchWorkload.SampleSg3 => "sample_sg3",
         _ => throw new ArgumentOutOfRangeException(nameof(w)),
     };
 

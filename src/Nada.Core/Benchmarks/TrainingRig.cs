@@ -28,12 +28,12 @@ public sealed class TrainingRig : IDisposable
     /// Builds the networks (random weights, seeded) on <paramref name="device"/> and the trainer; <paramref name="plan"/>
     /// sets the compute precision of the generators (through the options) and the CLIP models (default: float32).
     /// </summary>
-    public TrainingRig(BenchShapes shapes, AdaptationOptions options, Device device, PrecisionPlan? plan = null)
+    public TrainingRig(BenchShapes shapes, AdaptationOptions options, Device device, PrecisionPlan? plan = null, bool styleGan3 = false)
     {
         plan ??= PrecisionPlan.Fp32;
         _device = device;
         Options = options with { Precision = plan.Generator };
-        _frozen = RandomGenerator(shapes, device);
+        _frozen = RandomGenerator(shapes, device, styleGan3);
         _trainable = _frozen.Clone();
         var ensemble = new ClipEnsemble(shapes.Clip.Select((c, i) => (RandomClip.Create(c, seed: 100 + i, device: device, dtype: plan.Clip.DType()), 1f)).ToList());
         ClipLossSet? losses = null;
@@ -51,11 +51,13 @@ public sealed class TrainingRig : IDisposable
         Trainer = new NadaTrainer(_frozen, _trainable, _loss, Options);
     }
 
-    /// <summary>A generator of the shapes with its random initial weights (seeded), on <paramref name="device"/>.</summary>
-    public static StyleGenerator RandomGenerator(BenchShapes shapes, Device device)
+    /// <summary>A generator of the shapes (StyleGAN2, or its StyleGAN3) with random initial weights (seeded), on <paramref name="device"/>.</summary>
+    public static StyleGenerator RandomGenerator(BenchShapes shapes, Device device, bool styleGan3 = false)
     {
         manual_seed(7);
-        return new StyleGan2Generator(shapes.Generator).ToDevice(device);
+        return styleGan3
+            ? new StyleGan3Generator(shapes.StyleGan3).ToDevice(device)
+            : new StyleGan2Generator(shapes.Generator).ToDevice(device);
     }
 
     /// <summary>One training step with the draws of step <paramref name="step"/>; returns the loss read on the host (a synchronisation).</summary>

@@ -68,8 +68,12 @@ public sealed class StyleGan3Generator : StyleGenerator
     public override Tensor Synthesis(Tensor wPlus, NoiseMode noise = NoiseMode.Const, Generator? generator = null)
     {
         CheckWPlus(wPlus);
+        synthesis.ComputeDtype = ComputeDtype;
         return synthesis.forward(wPlus.to(LatentAvg.device));
     }
+
+    /// <summary>Layers compute in bfloat16 or float16 with float32 styles and modulated weights (see <see cref="SynthesisNetwork.ComputeDtype"/>).</summary>
+    protected override bool SupportsHalfCompute => true;
 
     /// <summary>
     /// Sets the translation and rotation of rendered images (stored in <c>synthesis.input.transform</c>, so it is

@@ -212,7 +212,7 @@ public static class FilteredLRelu
         if (taps == 1)
         {
             var kept = x.slice(axis, 0, x.shape[axis], down);
-            return f[0].item<float>() == 1f ? kept : kept * f[0];
+            return f[0].to(ScalarType.Float32).item<float>() == 1f ? kept : kept * f[0];   // item<float> needs a float32 tensor
         }
         var shape = axis == 3 ? new long[] { 1, 1, 1, taps } : [1, 1, taps, 1];
         var stride = axis == 3 ? new long[] { 1, down } : [down, 1];

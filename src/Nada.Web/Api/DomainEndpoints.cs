@@ -31,16 +31,19 @@ public sealed record PublicRequestDto(bool Public);
 /// <summary>A public domain in Explore: the gallery entry as its share link shows it (no owner email), and that link.</summary>
 public sealed record ExploreDto(DomainDto Domain, string Url, DateTimeOffset PublishedAt);
 
+/// <summary>A domain another user shared with me: the entry as its share link shows it, and that link.</summary>
+public sealed record SharedWithMeDto(DomainDto Domain, string Url);
+
 /// <summary>Seeds to sample on a domain; translation (image widths) and rotation (degrees) for StyleGAN3 domains.</summary>
 public sealed record SampleRequestDto(List<int> Seeds, float TruncationPsi = 0.7f, double? TranslateX = null, double? TranslateY = null,
     double? RotateDegrees = null)
 {
     /// <summary>The input transform asked for, or null when none of its fields is set.</summary>
     public Nada.Core.Generators.StyleGan3.InputTransform? Transform =>
-        TranslateX is null && TranslateY is null && RotateDegrees is null ? null : new(TranslateX ?? 0, TranslateY ?? 0, RotateDegrees ?? 0);
+        Nada.Core.Generators.StyleGan3.InputTransform.FromParts(TranslateX, TranslateY, RotateDegrees);
 }
 
-/// <summary>/api/domains (list, get, share, revoke, public, delete, sample), /api/share/{token} and /api/explore.</summary>
+/// <summary>/api/domains (list, get, share, revoke, public, delete, sample, shared-with-me), /api/share/{token} and /api/explore.</summary>
 public static class DomainEndpoints
 {
     public static void MapDomainsApi(this IEndpointRouteBuilder app)
@@ -73,9 +76,20 @@ public static class DomainEndpoints
             catch (ArgumentException e) { return Results.BadRequest(new { error = e.Message }); }
         }).RequireRateLimiting(Hosting.NadaWebServices.SamplingPolicy);
 
+        // Domains others shared with me (links I opened signed in), while the links work; and taking one off that list.
+        domains.MapGet("/shared-with-me", async (HttpContext http, DomainService service) =>
+            (await service.ListSharedWithMeAsync(http.User, http.RequestAborted))
+                .Select(d => new SharedWithMeDto(DomainDto.From(d, d.ShareToken), $"/s/{d.ShareToken}")));
+        domains.MapDelete("/shared-with-me/{id:guid}", async (Guid id, HttpContext http, DomainService service) =>
+            await service.ForgetSharedAsync(http.User, id, http.RequestAborted) ? Results.NoContent() : Results.NotFound());
+
+        // Opened signed in (not by its owner), a share link puts the domain on the user's "Shared with me" list.
         app.MapGet("/api/share/{token}", async (string token, DomainService service, HttpContext http) =>
-            await service.GetSharedAsync(token, http.RequestAborted) is { } d ? Results.Ok(DomainDto.From(d, token)) : Results.NotFound())
-            .AllowAnonymous();
+        {
+            if (await service.GetSharedAsync(token, http.RequestAborted) is not { } d) return Results.NotFound();
+            await service.RememberSharedAsync(http.User, d, http.RequestAborted);
+            return Results.Ok(DomainDto.From(d, token));
+        }).AllowAnonymous();
         app.MapGet("/api/explore", async (DomainService service, HttpContext http, int? take) =>
             (await service.ListPublicAsync(take ?? 60, http.RequestAborted))
                 .Select(d => new ExploreDto(DomainDto.From(d, d.ShareToken), $"/s/{d.ShareToken}", d.PublishedAt!.Value)))

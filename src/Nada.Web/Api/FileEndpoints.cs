@@ -80,17 +80,36 @@ public static class FileEndpoints
             catch (ArgumentException e) { return Results.BadRequest(new { error = e.Message }); }
         }).RequireRateLimiting(Hosting.NadaWebServices.SamplingPolicy);
 
+        // The seeds on a domain page in one download: ?seeds=1-4,7 (the CLI's ranges, at most Limits:MaxSampleSeeds), psi and the
+        // StyleGAN3 transform as for one sample; one PNG per seed and about.txt (prompts, model, settings) in a zip.
+        files.MapGet("/domains/{id:guid}/samples.zip", async (Guid id, string? seeds, string? share, float? psi, double? tx, double? ty, double? rot,
+            HttpContext http, DomainService domains, Microsoft.Extensions.Options.IOptions<Options.LimitsOptions> limits) =>
+        {
+            if (await domains.GetVisibleAsync(http.User, id, share, http.RequestAborted) is not { } d) return Results.NotFound();
+            IReadOnlyList<int> list;
+            try { list = [.. Nada.Core.Generators.SeedRanges.Parse(seeds, limits.Value.MaxSampleSeeds).Distinct()]; }   // one file per seed
+            catch (FormatException e) { return Results.BadRequest(new { error = e.Message }); }
+            var transform = Nada.Core.Generators.StyleGan3.InputTransform.FromParts(tx, ty, rot);
+            try
+            {
+                var pngs = await domains.SampleAsync(d, list, psi ?? 0.7f, transform, http.RequestAborted);
+                var name = $"nada-{Slug(d.TargetText)}-{d.Id.ToString("N")[..8]}";
+                return Results.File(SampleZip.Write(d, name, list, pngs, psi ?? 0.7f, transform), "application/zip", $"{name}-samples.zip");
+            }
+            catch (ArgumentException e) { return Results.BadRequest(new { error = e.Message }); }
+        }).RequireRateLimiting(Hosting.NadaWebServices.SamplingPolicy);
+
         files.MapGet("/domains/{id:guid}/samples/{seed:int}", async (Guid id, int seed, string? share, float? psi, double? tx, double? ty, double? rot,
             HttpContext http, DomainService domains) =>
         {
             if (await domains.GetVisibleAsync(http.User, id, share, http.RequestAborted) is not { } d) return Results.NotFound();
-            var transform = tx is null && ty is null && rot is null ? null : new Nada.Core.Generators.StyleGan3.InputTransform(tx ?? 0, ty ?? 0, rot ?? 0);
+            var transform = Nada.Core.Generators.StyleGan3.InputTransform.FromParts(tx, ty, rot);
             try { return Results.File((await domains.SampleAsync(d, [seed], psi ?? 0.7f, transform, http.RequestAborted))[0], "image/png"); }
             catch (ArgumentException e) { return Results.BadRequest(new { error = e.Message }); }
         }).RequireRateLimiting(Hosting.NadaWebServices.SamplingPolicy);
     }
 
-    private static string Slug(string text)
+    internal static string Slug(string text)
     {
         var s = new string(text.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-').ToArray()).Trim('-');
         return s.Length == 0 ? "domain" : s[..Math.Min(s.Length, 40)];

@@ -20,6 +20,7 @@ public class NadaDbContext : IdentityDbContext<AppUser>
     public DbSet<UsageRecord> Usage => Set<UsageRecord>();
     public DbSet<RoleQuotaRecord> RoleQuotas => Set<RoleQuotaRecord>();
     public DbSet<BoxRecord> Boxes => Set<BoxRecord>();
+    public DbSet<SharedDomainRecord> SharedWithUsers => Set<SharedDomainRecord>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -58,9 +59,18 @@ public class NadaDbContext : IdentityDbContext<AppUser>
         builder.Entity<DomainRecord>(e =>
         {
             e.HasIndex(d => d.ShareToken).IsUnique();
-            e.Property(d => d.Kind).HasConversion<string>().HasMaxLength(16).HasDefaultValueSql("'Full'");
+            // As for jobs: the default fills rows of older schemas; the app always writes the kind (no sentinel CLR value).
+            e.Property(d => d.Kind).HasConversion<string>().HasMaxLength(16).HasDefaultValueSql("'Full'").HasSentinel((Nada.Core.Adaptation.DomainKind)(-1));
             e.Property(d => d.CreatedAt).HasConversion(v => v.UtcTicks, v => new DateTimeOffset(v, TimeSpan.Zero));
             e.HasOne(d => d.Owner).WithMany().HasForeignKey(d => d.OwnerId);
+        });
+        builder.Entity<SharedDomainRecord>(e =>
+        {
+            e.HasKey(s => new { s.UserId, s.DomainId });
+            e.Property(s => s.ShareToken).HasMaxLength(64);
+            e.Property(s => s.OpenedAt).HasConversion(v => v.UtcTicks, v => new DateTimeOffset(v, TimeSpan.Zero));
+            e.HasOne(s => s.Domain).WithMany().HasForeignKey(s => s.DomainId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<AppUser>().WithMany().HasForeignKey(s => s.UserId).OnDelete(DeleteBehavior.Cascade);
         });
     }
 }

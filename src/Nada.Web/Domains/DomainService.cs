@@ -40,6 +40,15 @@ public sealed class DomainService(
         return d is not null && user.CanManage(d.OwnerId) ? d : null;
     }
 
+    /// <summary>The domains a job made that the user may manage (a compact job makes one per target), in target order.</summary>
+    public async Task<List<DomainRecord>> ListForJobAsync(ClaimsPrincipal user, Guid jobId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var list = await db.Domains.AsNoTracking().Where(d => d.JobId == jobId).Take(100).ToListAsync(ct);
+        // Compact files are named "01-target", "02-..." by the engine: their order is the targets' order.
+        return [.. list.Where(d => user.CanManage(d.OwnerId)).OrderBy(d => Path.GetFileName(d.GeneratorFile), StringComparer.Ordinal)];
+    }
+
     /// <summary>A shared domain by its token, or null for an unknown, revoked or malformed token.</summary>
     public async Task<DomainRecord?> GetSharedAsync(string? token, CancellationToken ct = default)
     {
@@ -111,6 +120,41 @@ public sealed class DomainService(
         return (true, d.ShareToken);
     }
 
+    /// <summary>
+    /// Notes that a signed-in user opened a domain's share link, for their "Shared with me" list (not for the owner,
+    /// nor for a token that is not the domain's live one).
+    /// </summary>
+    public async Task RememberSharedAsync(ClaimsPrincipal user, DomainRecord shared, CancellationToken ct = default)
+    {
+        if (user.Identity?.IsAuthenticated != true || shared.ShareToken is null || user.UserId() is not { } userId || userId == shared.OwnerId) return;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var row = await db.SharedWithUsers.SingleOrDefaultAsync(s => s.UserId == userId && s.DomainId == shared.Id, ct);
+        if (row is null) db.SharedWithUsers.Add(row = new SharedDomainRecord { UserId = userId, DomainId = shared.Id, ShareToken = shared.ShareToken });
+        row.ShareToken = shared.ShareToken;
+        row.OpenedAt = DateTimeOffset.UtcNow;
+        try { await db.SaveChangesAsync(ct); }
+        catch (DbUpdateException) { /* the same user opened it twice at once, or it was deleted meanwhile: nothing to keep */ }
+    }
+
+    /// <summary>Domains shared with the user whose links still work, most recently opened first (each with its live token).</summary>
+    public async Task<List<DomainRecord>> ListSharedWithMeAsync(ClaimsPrincipal user, CancellationToken ct = default)
+    {
+        var userId = user.UserId();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var rows = await db.SharedWithUsers.AsNoTracking().Include(s => s.Domain)
+            .Where(s => s.UserId == userId && s.Domain!.ShareToken == s.ShareToken && s.Domain.OwnerId != userId)
+            .Take(500).ToListAsync(ct);
+        return [.. rows.OrderByDescending(s => s.OpenedAt).Select(s => s.Domain!)];
+    }
+
+    /// <summary>Takes a domain off the user's "Shared with me" list (the link itself is untouched). False when it was not on it.</summary>
+    public async Task<bool> ForgetSharedAsync(ClaimsPrincipal user, Guid domainId, CancellationToken ct = default)
+    {
+        var userId = user.UserId();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.SharedWithUsers.Where(s => s.UserId == userId && s.DomainId == domainId).ExecuteDeleteAsync(ct) > 0;
+    }
+
     /// <summary>Public domains (Explore), most recently published first.</summary>
     public async Task<List<DomainRecord>> ListPublicAsync(int take, CancellationToken ct = default)
     {
@@ -129,6 +173,7 @@ public sealed class DomainService(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var d = await db.Domains.SingleOrDefaultAsync(x => x.Id == id, ct);
         if (d is null || !user.CanManage(d.OwnerId)) return false;
+        await db.SharedWithUsers.Where(s => s.DomainId == id).ExecuteDeleteAsync(ct);   // the FK cascades too; this keeps it explicit
         db.Domains.Remove(d);
         await db.Jobs.Where(j => j.DomainId == id).ExecuteUpdateAsync(u => u.SetProperty(j => j.DomainId, (Guid?)null), ct);
         await db.SaveChangesAsync(ct);

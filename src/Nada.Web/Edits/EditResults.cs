@@ -12,12 +12,13 @@ public sealed record EditScores(double StartScore, double FinalScore);
 /// <summary>
 /// The results of an edit or inversion job, as the engine wrote them in the job's run folder (<c>result/</c>): the
 /// latent, the image (edited.png or reconstruction.png), the before/after strip, the start image, and the summary
-/// with the scores (edit.json or inversion.json). Nothing is copied: the engine's files are served as they are.
+/// with the scores (edit.json or inversion.json); and the uploaded photo of a photo job (<c>inputs/photo.png</c>). Nothing is
+/// copied: the files are served as they are.
 /// </summary>
 public sealed class EditResults(DataPaths paths)
 {
     /// <summary>The file names a user can fetch, in URL order.</summary>
-    public static readonly IReadOnlyList<string> Names = ["latent", "image", "strip", "start"];
+    public static readonly IReadOnlyList<string> Names = ["latent", "image", "strip", "start", "photo"];
 
     /// <summary>The result folder of a job.</summary>
     public string Dir(Guid jobId) => paths.Run(jobId).ResultDir;
@@ -28,6 +29,11 @@ public sealed class EditResults(DataPaths paths)
     /// <summary>The file behind a URL name, or null for an unknown name or a missing file.</summary>
     public string? File(Guid jobId, string name)
     {
+        if (name == "photo")   // the uploaded photo as the job stored it (a PNG we wrote: inputs/photo.png)
+        {
+            var photo = Path.Combine(paths.Run(jobId).InputsDir, "photo.png");
+            return System.IO.File.Exists(photo) ? photo : null;
+        }
         string[] candidates = name switch
         {
             "latent" => ["latent.safetensors"],

@@ -24,6 +24,36 @@ public sealed class StyleImageSanitizer(IOptions<LimitsOptions> limits)
     /// <summary>Decodes and re-encodes one upload as PNG; throws <see cref="InvalidImageException"/> with a message for the user.</summary>
     public byte[] ToPng(string fileName, byte[] bytes)
     {
+        using var bitmap = Decode(fileName, bytes);
+        using var image = SKImage.FromBitmap(bitmap);
+        using var png = image.Encode(SKEncodedImageFormat.Png, 100);
+        return png.ToArray();
+    }
+
+    /// <summary>
+    /// A small PNG of an upload for the page to show before it is submitted (at most <paramref name="maxSide"/> pixels
+    /// on its longer side, never enlarged), with the upload's own size; the same checks and messages as <see cref="ToPng"/>.
+    /// </summary>
+    public async Task<UploadPreview> PreviewAsync(string fileName, byte[] bytes, int maxSide, CancellationToken ct = default)
+    {
+        await _decodes.WaitAsync(ct);
+        try
+        {
+            using var bitmap = Decode(fileName, bytes);
+            double scale = Math.Min(1.0, (double)maxSide / Math.Max(bitmap.Width, bitmap.Height));
+            int w = Math.Max(1, (int)Math.Round(bitmap.Width * scale)), h = Math.Max(1, (int)Math.Round(bitmap.Height * scale));
+            using var small = bitmap.Resize(new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Premul), new SKSamplingOptions(SKCubicResampler.Mitchell))
+                ?? throw new InvalidImageException($"'{SafeName(fileName)}' could not be scaled down for its preview.");
+            using var image = SKImage.FromBitmap(small);
+            using var png = image.Encode(SKEncodedImageFormat.Png, 100);
+            return new UploadPreview(png.ToArray(), bitmap.Width, bitmap.Height);
+        }
+        finally { _decodes.Release(); }
+    }
+
+    /// <summary>The upload's pixels after the size, pixel-count and decode checks.</summary>
+    private SKBitmap Decode(string fileName, byte[] bytes)
+    {
         var l = limits.Value;
         var name = SafeName(fileName);
         if (bytes.Length == 0) throw new InvalidImageException($"'{name}' is empty.");
@@ -39,13 +69,14 @@ public sealed class StyleImageSanitizer(IOptions<LimitsOptions> limits)
             throw new InvalidImageException(
                 $"'{name}' is {info.Width}x{info.Height} pixels; at most {l.MaxUploadPixels} pixels are allowed. Resize it and try again.");
         var target = new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
-        using var bitmap = new SKBitmap(target);
+        var bitmap = new SKBitmap(target);
         var result = codec.GetPixels(target, bitmap.GetPixels());
         if (result is not (SKCodecResult.Success or SKCodecResult.IncompleteInput))
+        {
+            bitmap.Dispose();
             throw new InvalidImageException($"'{name}' could not be decoded ({result}); the file may be damaged.");
-        using var image = SKImage.FromBitmap(bitmap);
-        using var png = image.Encode(SKEncodedImageFormat.Png, 100);
-        return png.ToArray();
+        }
+        return bitmap;
     }
 
     /// <summary>A file name safe to show in a message.</summary>
@@ -55,6 +86,13 @@ public sealed class StyleImageSanitizer(IOptions<LimitsOptions> limits)
         n = new string(n.Where(c => !char.IsControl(c)).Take(80).ToArray());
         return n.Length == 0 ? "upload" : n;
     }
+}
+
+/// <summary>A scaled-down PNG of an upload and the upload's own size in pixels.</summary>
+public sealed record UploadPreview(byte[] Png, int Width, int Height)
+{
+    /// <summary>The preview as a data: URL for an img element (the page's CSP allows data: images).</summary>
+    public string DataUrl => "data:image/png;base64," + Convert.ToBase64String(Png);
 }
 
 /// <summary>An upload that is not an acceptable image; the message is meant for the user.</summary>

@@ -100,7 +100,7 @@ public sealed class JobLifecycle(
         {
             db.SaveChanges();
         }
-        catch (Exception e) when (e is DbUpdateException or IOException || DiskSpace.IsDiskFull(e) || DatabaseOutage.IsOutage(e))
+        catch (Exception e) when (PendingOutcomes.CannotWriteNow(e))
         {
             log.LogError(e, "Recording that job {JobId} {Status} failed; it is recorded as soon as the database can be written", job.Id, status);
             pending.Add(new PendingOutcome(job.Id, status, error, job.DomainId, domain, job.FinishedAt.Value, server));
@@ -236,6 +236,13 @@ public sealed class PendingOutcomes
         return job;
     }
 
+    /// <summary>
+    /// Whether recording an outcome failed for a reason that passes (a full disk, an unreachable or refusing database),
+    /// so the outcome is kept and written later rather than lost.
+    /// </summary>
+    public static bool CannotWriteNow(Exception e) =>
+        e is DbUpdateException or IOException || DiskSpace.IsDiskFull(e) || DatabaseOutage.IsOutage(e);
+
     /// <summary>Keeps an outcome to record later.</summary>
     public void Add(PendingOutcome outcome) => _pending[outcome.JobId] = outcome;
 
@@ -263,7 +270,7 @@ public sealed class PendingOutcomes
                 done++;
                 log.LogInformation("Recorded the outcome of job {JobId} ({Status}) that waited for the database", id, o.Status);
             }
-            catch (Exception e) when (e is DbUpdateException or IOException || DiskSpace.IsDiskFull(e) || DatabaseOutage.IsOutage(e))
+            catch (Exception e) when (PendingOutcomes.CannotWriteNow(e))
             {
                 return done;   // still full or unreachable: the next sweep tries again
             }

@@ -62,6 +62,29 @@ public class BenchCommandTests : IDisposable
     }
 
     [Fact]
+    public void SmallCpuBenchRunsTheStyleGan3Workloads()
+    {
+        var json = Path.Combine(_dir.FullName, "sg3.json");
+        var e = new StringWriter();
+        int code = CliApp.Run(["bench", "--device", "cpu", "--small", "--workloads", "8,9", "--repeats", "2", "--warmup", "1", "--json", json],
+            new StringWriter(), e);
+        Assert.True(code == 0, e.ToString());
+        var report = BenchReport.FromJson(File.ReadAllText(json));
+        Assert.Equal(["train_sg3", "sample_sg3"], report.Workloads.Select(w => w.Name));
+        Assert.Contains("StyleGAN3 (workloads 8, 9) 64 px, config T, 6 layers", report.Environment.ShapesDetail);
+        foreach (var w in report.Workloads)
+        {
+            Assert.Equal(2, w.StepSeconds.Count);
+            Assert.All(w.StepSeconds, s => Assert.True(s > 0, $"{w.Name}: step time {s}"));
+            Assert.True(w.StepPeakMemoryBytes > 0, $"{w.Name}: no step memory");
+        }
+        Assert.Contains("k 8 = all W+ entries", report.Workloads[0].Description);        // 6 layers + input + ToRGB
+        var sample = report.Workloads[1];
+        Assert.StartsWith("StyleGAN3 sampling 64 px, batch 8", sample.Description);
+        Assert.Equal(8 / sample.MedianSeconds, sample.ImagesPerSecond!.Value, 6);
+    }
+
+    [Fact]
     public void DefaultPrecisionOnTheCpuIsFloat32()
     {
         var plan = Nada.Core.Ops.PrecisionPlan.For(null, TorchSharp.torch.CPU);
@@ -143,8 +166,8 @@ public class BenchCommandTests : IDisposable
     public void UnknownWorkloadIsAOneLineError()
     {
         var e = new StringWriter();
-        int code = CliApp.Run(["bench", "--device", "cpu", "--small", "--workloads", "1,9"], new StringWriter(), e);
+        int code = CliApp.Run(["bench", "--device", "cpu", "--small", "--workloads", "1,12"], new StringWriter(), e);
         Assert.Equal(1, code);
-        Assert.StartsWith("error: Unknown workload '9'", e.ToString());
+        Assert.StartsWith("error: Unknown workload '12'", e.ToString());
     }
 }

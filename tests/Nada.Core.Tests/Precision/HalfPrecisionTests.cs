@@ -30,7 +30,16 @@ public sealed class HalfPrecisionTests(ITestOutputHelper log)
     /// <summary>2 u sqrt(L): the relative error allowed after <paramref name="layers"/> layers (see the class remarks).</summary>
     private static double Bound(ComputePrecision p, int layers) => 2 * UnitRoundoff(p) * Math.Sqrt(layers);
 
-    private static StyleGenerator LoadGenerator() => GeneratorLoader.LoadGenerator(ParityFiles.File("stylegan2_rosinality.pt"));
+    /// <summary>The tiny StyleGAN2 (default) or one of NVIDIA's tiny StyleGAN3 pickles ("sg3t.pkl", "sg3r.pkl").</summary>
+    private static StyleGenerator LoadGenerator(string? nvlabsFile = null) => GeneratorLoader.LoadGenerator(
+        nvlabsFile is null ? ParityFiles.File("stylegan2_rosinality.pt") : ParityFiles.File("nvlabs", nvlabsFile));
+
+    /// <summary>
+    /// Roundings a pixel's value goes through, in units of "an SG2 layer" (about two: its cast input and weights, its
+    /// output). An SG3 layer rounds about four times (input and convolution, then the filtered leaky ReLU's upsampling and
+    /// downsampling filters), so it counts double.
+    /// </summary>
+    private static int RoundingLayers(StyleGenerator g) => g is StyleGan3Generator ? 2 * GeneratorLayers(g) : GeneratorLayers(g);
 
     private static ClipModel LoadClip(ComputePrecision p) =>
         ClipLoader.Load(ParityFiles.File("clip_openai_tiny_vit.pt"), new ClipLoadOptions(p.DType()));
@@ -88,25 +97,51 @@ public sealed class HalfPrecisionTests(ITestOutputHelper log)
     }
 
     [Theory]
-    [InlineData(ComputePrecision.Bf16)]
-    [InlineData(ComputePrecision.Fp16)]
-    public void DirectionalLossAndGradientStayWithinTheFormatsBound(ComputePrecision precision)
+    [InlineData(ComputePrecision.Bf16, null)]
+    [InlineData(ComputePrecision.Fp16, null)]
+    [InlineData(ComputePrecision.Bf16, "sg3t.pkl")]
+    [InlineData(ComputePrecision.Fp16, "sg3t.pkl")]
+    [InlineData(ComputePrecision.Bf16, "sg3r.pkl")]
+    [InlineData(ComputePrecision.Fp16, "sg3r.pkl")]
+    public void DirectionalLossAndGradientStayWithinTheFormatsBound(ComputePrecision precision, string? nvlabsFile)
     {
         using var scope = NewDisposeScope();
-        var (loss32, grad32, edit) = LossAndGradient(ComputePrecision.Fp32);
-        var (lossH, gradH, _) = LossAndGradient(precision);
-        using var g = LoadGenerator();
+        var (loss32, grad32, edit) = LossAndGradient(ComputePrecision.Fp32, nvlabsFile);
+        var (lossH, gradH, _) = LossAndGradient(precision, nvlabsFile);
+        using var g = LoadGenerator(nvlabsFile);
         using var clip = LoadClip(ComputePrecision.Fp32);
-        int layers = GeneratorLayers(g) + ClipLayers(clip);
+        int layers = RoundingLayers(g) + ClipLayers(clip);
         double lossBound = Bound(precision, layers) / edit, gradBound = Bound(precision, 2 * layers) / edit;
         double lossErr = Math.Abs(lossH - loss32);
         double gradRel = ((gradH - grad32).norm() / grad32.norm()).item<float>();
         double cos = nn.functional.cosine_similarity(gradH.unsqueeze(0), grad32.unsqueeze(0), 1).item<float>();
-        log.WriteLine($"{precision.Name()}: loss {lossH:F6} vs {loss32:F6} (abs error {lossErr:E3}, bound {lossBound:E3}; |e| = {edit:F4}); " +
+        log.WriteLine($"{nvlabsFile ?? "sg2"} {precision.Name()}: loss {lossH:F6} vs {loss32:F6} (abs error {lossErr:E3}, bound {lossBound:E3}; |e| = {edit:F4}); " +
                       $"gradient relative L2 error {gradRel:E3} (bound {gradBound:E3}), cosine {cos:F6}");
         Assert.True(lossBound < 1, "the loss bound must say something (the loss lies in [0, 2])");
         Assert.True(lossErr <= lossBound, $"{precision.Name()} loss error {lossErr:E3} exceeds {lossBound:E3}");
         Assert.True(gradRel <= gradBound, $"{precision.Name()} gradient relative error {gradRel:E3} exceeds {gradBound:E3}");
+    }
+
+    /// <summary>StyleGAN3 (NVIDIA's tiny config-T and config-R pickles): images within 2 u sqrt(L), L = <see cref="RoundingLayers"/>.</summary>
+    [Theory]
+    [InlineData("sg3t.pkl", ComputePrecision.Bf16)]
+    [InlineData("sg3t.pkl", ComputePrecision.Fp16)]
+    [InlineData("sg3r.pkl", ComputePrecision.Bf16)]
+    [InlineData("sg3r.pkl", ComputePrecision.Fp16)]
+    public void StyleGan3ImagesStayWithinTheFormatsBound(string file, ComputePrecision precision)
+    {
+        using var scope = NewDisposeScope();
+        using var g = LoadGenerator(file);
+        using var noGrad = no_grad();
+        var z = SeedLatents.FromSeeds([0, 1, 2, 3], g.Config.ZDim);
+        var exact = g.Generate(z, 0.7f);
+        g.ComputeDtype = precision.DType();
+        var approx = g.Generate(z, 0.7f);
+        Assert.Equal(ScalarType.Float32, approx.dtype);
+        double rel = RelRms(approx, exact), bound = Bound(precision, RoundingLayers(g));
+        log.WriteLine($"{file} {precision.Name()}: image relative RMS error {rel:E3} (bound {bound:E3}, L = {RoundingLayers(g)})");
+        Assert.True(rel > 0, "the half-precision run rendered bit-identical images: it did not compute in half");
+        Assert.True(rel <= bound, $"{file} {precision.Name()} image relative RMS error {rel:E3} exceeds 2 u sqrt(L) = {bound:E3}");
     }
 
     /// <summary>Adds seeded noise of <paramref name="relative"/> times each tensor's mean magnitude to every synthesis convolution.</summary>
@@ -115,8 +150,9 @@ public sealed class HalfPrecisionTests(ITestOutputHelper log)
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         using var gen = new Generator(11);
+        string prefix = g is StyleGan3Generator ? "synthesis.L" : "convs.";   // SG3's layers L0_..., SG2's convs.N
         foreach (var (name, param) in g.named_parameters())
-            if (name.StartsWith("convs.", StringComparison.Ordinal) && param.numel() > 1)
+            if (name.StartsWith(prefix, StringComparison.Ordinal) && name.EndsWith(".weight", StringComparison.Ordinal) && param.numel() > 1)
                 param.add_(randn(param.shape, generator: gen) * relative * param.abs().mean());
     }
 
@@ -125,10 +161,10 @@ public sealed class HalfPrecisionTests(ITestOutputHelper log)
     /// and the float32 gradient of every trainable parameter, flattened; with the generators and CLIP in <paramref name="p"/>.
     /// Also |e|, the mean length of the edit vector normalise(E(trainable)) - normalise(E(frozen)) in this run.
     /// </summary>
-    private static (double Loss, Tensor Gradient, double Edit) LossAndGradient(ComputePrecision p)
+    private static (double Loss, Tensor Gradient, double Edit) LossAndGradient(ComputePrecision p, string? nvlabsFile = null)
     {
         using var scope = NewDisposeScope();
-        using var frozen = LoadGenerator();
+        using var frozen = LoadGenerator(nvlabsFile);
         using var trainable = frozen.Clone();
         Perturb(trainable, 0.5f);
         foreach (var param in frozen.parameters()) param.requires_grad_(false);

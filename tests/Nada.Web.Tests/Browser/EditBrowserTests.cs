@@ -92,12 +92,24 @@ public sealed class EditBrowserTests(TorchEditApp fixture) : IClassFixture<Torch
             await WaitForInteractiveAsync(page);
             var photo = Path.Combine(uploads, "me.png");
             await File.WriteAllBytesAsync(photo, TestImages.Png(48, 48));
+            await Assertions.Expect(page.Locator("#no-edits")).ToHaveTextAsync("No photos inverted yet.");
+            // A file that is not an image is refused as soon as it is chosen, naming it.
+            var notAPhoto = Path.Combine(uploads, "notes.png");
+            await File.WriteAllTextAsync(notAPhoto, "not a picture");
+            await page.SetInputFilesAsync("#photo-file", notAPhoto);
+            await Assertions.Expect(page.Locator("#photo-error")).ToHaveTextAsync("'notes.png' is not an image NadaWeb can read: upload a PNG, JPEG or WebP file.");
+            await Assertions.Expect(page.Locator("#photo-chosen")).ToHaveCountAsync(0);
+            // The chosen photo is shown before it is uploaded, with its size.
             await page.SetInputFilesAsync("#photo-file", photo);
+            await Assertions.Expect(page.Locator("#photo-chosen-caption")).ToHaveTextAsync("me.png, 48 x 48 px");
+            await Assertions.Expect(page.Locator("#photo-error")).ToHaveCountAsync(0);
+            await page.WaitForFunctionAsync("() => { const i = document.querySelector('#photo-chosen-image'); return i && i.complete && i.naturalWidth === 48; }");
             await Input(page, "#photo-steps").FillAsync("10");
             await Input(page, "#photo-steps").PressAsync("Tab");
             await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "edit-05-photo-upload.png"), FullPage = true });
             await page.ClickAsync("#submit-photo");
             await page.WaitForURLAsync("**/jobs/*", UrlCommitted);
+            var inversionId = Guid.Parse(page.Url.Split('/')[^1]);
             await Assertions.Expect(page.Locator("#blend-link")).ToBeVisibleAsync(new() { Timeout = 60_000 });
             await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "edit-06-photo-inverted.png"), FullPage = true });
 
@@ -111,8 +123,14 @@ public sealed class EditBrowserTests(TorchEditApp fixture) : IClassFixture<Torch
             await page.WaitForURLAsync("**/photo?job=*", UrlCommitted);
             await WaitForInteractiveAsync(page);
             await Assertions.Expect(page.Locator(".domain-check")).ToHaveCountAsync(1);
-            await page.WaitForFunctionAsync("() => ['#blend-source', '#blend-image'].every(s => { const i = document.querySelector(s); return i && i.complete && i.naturalWidth > 0; })");
+            await page.WaitForFunctionAsync("() => ['#blend-original', '#blend-source', '#blend-image'].every(s => { const i = document.querySelector(s); return i && i.complete && i.naturalWidth > 0; })");
             Assert.Contains("alpha=0.5", await page.Locator("#blend-image").GetAttributeAsync("src"));
+            // The photo itself beside its reconstruction and the blend, all three at one size.
+            Assert.Equal(48, await page.Locator("#blend-original").EvaluateAsync<int>("i => i.naturalWidth"));
+            var widths = await page.EvaluateAsync<int[]>("() => ['#blend-original', '#blend-source', '#blend-image'].map(s => document.querySelector(s).clientWidth)");
+            Assert.True(widths.Distinct().Count() == 1, $"shown widths {string.Join(", ", widths)}");
+            // Past inversions are listed on the photo page, with a way back to blending.
+            await Assertions.Expect(page.Locator($".edit-row[data-job='{inversionId}'] a[href='/photo?job={inversionId}']")).ToBeVisibleAsync();
             await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "edit-07-blend-half.png"), FullPage = true });
 
             // Full strength: the slider re-renders the blend on the server.
@@ -120,6 +138,14 @@ public sealed class EditBrowserTests(TorchEditApp fixture) : IClassFixture<Torch
             await Assertions.Expect(page.Locator("#blend-image")).ToHaveAttributeAsync("src", new System.Text.RegularExpressions.Regex("alpha=1&"));
             await page.WaitForFunctionAsync("() => { const i = document.querySelector('#blend-image'); return i && i.complete && i.naturalWidth > 0; }");
             await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "edit-08-blend-full.png"), FullPage = true });
+
+            // At 390 px the page fits the phone.
+            await page.SetViewportSizeAsync(390, 844);
+            Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), "the photo page is wider than a phone");
+            await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "edit-09-photo-phone.png"), FullPage = true });
+            await page.GotoAsync("/photo");
+            await Assertions.Expect(page.Locator(".edit-row")).ToHaveCountAsync(1);
+            await page.SetViewportSizeAsync(1400, 900);
         }
         catch
         {

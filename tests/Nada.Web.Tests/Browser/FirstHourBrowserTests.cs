@@ -124,6 +124,12 @@ public sealed class FirstHourBrowserTests(AppFixture fixture) : IDisposable
         await page.ClickAsync("#sample");
         await Assertions.Expect(page.Locator(".sample-image")).ToHaveCountAsync(4);
         await Assertions.Expect(page.Locator("#samples")).ToContainTextAsync("seed 7");
+        // The shown seeds in one zip: the link asks for exactly those, and the download is a zip of their PNGs.
+        await Assertions.Expect(page.Locator("#download-samples")).ToContainTextAsync("Download these 4 as a zip");
+        var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#download-samples"));
+        Assert.Matches(@"^nada-cat-[0-9a-f]{8}-samples\.zip$", download.SuggestedFilename);
+        using (var zip = new System.IO.Compression.ZipArchive(File.OpenRead((await download.PathAsync())!)))
+            Assert.Equal(["seed1.png", "seed2.png", "seed3.png", "seed7.png", "about.txt"], zip.Entries.Select(e => e.FullName.Split('-')[^1]));
         await Input(page, "#seeds").FillAsync("2147483648");
         await page.ClickAsync("#sample");
         await Assertions.Expect(page.Locator("#sample-error")).ToHaveTextAsync("'2147483648' is too large: a seed is at most 2147483647.");
@@ -174,6 +180,27 @@ public sealed class FirstHourBrowserTests(AppFixture fixture) : IDisposable
         await visitor.GotoAsync("/explore");
         await Assertions.Expect(visitor.Locator("#page-title")).ToHaveTextAsync("Explore");
         await Assertions.Expect(visitor.Locator($"a.explore-open[href='/s/{publicToken}']")).ToHaveCountAsync(0);
+
+        // Shared with me: the other user opens the link signed in; it is in their gallery and on their compare page.
+        await visitor.GotoAsync($"/s/{publicToken}");
+        await Assertions.Expect(visitor.Locator("#shared-banner")).ToContainTextAsync("Shared with me");
+        await visitor.GotoAsync("/gallery");
+        await Assertions.Expect(visitor.Locator($"#gallery-shared a.explore-open[href='/s/{publicToken}']")).ToBeVisibleAsync();
+        await visitor.ScreenshotAsync(new() { Path = Path.Combine(shots, "first-hour-09-shared-with-me.png"), FullPage = true });
+        await visitor.GotoAsync("/compare");
+        await WaitForInteractiveAsync(visitor);
+        await visitor.Locator("#compare-choose").ClickAsync();
+        var choice = visitor.Locator(".compare-choice", new() { HasText = "dog → cat" });
+        await Assertions.Expect(choice).ToContainTextAsync("shared with me");
+        await choice.Locator("input").CheckAsync();
+        await Assertions.Expect(visitor.Locator($"tr.compare-domain-row[data-domain='{domainId}'] img.compare-image")).ToHaveCountAsync(4);
+        await visitor.WaitForFunctionAsync("() => [...document.querySelectorAll('img.compare-image')].every(i => i.complete && i.naturalWidth > 0)");
+        await visitor.SetViewportSizeAsync(390, 844);
+        await AssertFitsAsync(visitor, "compare page");
+        await visitor.ScreenshotAsync(new() { Path = Path.Combine(shots, "first-hour-phone-compare.png"), FullPage = true });
+        await visitor.GotoAsync("/gallery");
+        await visitor.Locator($".shared-item:has(a.explore-open[href='/s/{publicToken}']) .shared-forget").ClickAsync();
+        await Assertions.Expect(visitor.Locator("#shared-empty")).ToBeVisibleAsync();
         await visitorContext.CloseAsync();
 
         // Compare: the base generator and the domain on the same seeds, one row each.
@@ -247,6 +274,20 @@ public sealed class FirstHourBrowserTests(AppFixture fixture) : IDisposable
             await page.WaitForURLAsync("**/hangfire", UrlCommitted);
             await Assertions.Expect(page.Locator("body")).ToContainTextAsync("NadaWeb jobs");
 
+            // The admin models page (the full registry) fits 1400 px: no horizontal scrolling, each name on one line.
+            await page.SetViewportSizeAsync(1400, 900);
+            await page.GotoAsync("/admin/models");
+            await WaitForInteractiveAsync(page);
+            await Assertions.Expect(page.Locator(".model-row").First).ToBeVisibleAsync();
+            await AssertFitsAsync(page, "/admin/models at 1400 px");
+            var table = await page.EvaluateAsync<int[]>("() => { const t = document.querySelector('.models-table table'); const c = t.parentElement; return [c.scrollWidth, c.clientWidth, document.querySelectorAll('.model-row').length]; }");
+            Assert.True(table[0] <= table[1], $"the models table scrolls: {table[0]} px wide in {table[1]} px");
+            Assert.True(table[2] >= 20, $"{table[2]} models listed");
+            var wrapped = await page.EvaluateAsync<string[]>("() => [...document.querySelectorAll('.model-name b')].filter(b => b.getClientRects().length > 1 || b.getBoundingClientRect().height > 30).map(b => b.textContent)");
+            Assert.True(wrapped.Length == 0, "names over several lines: " + string.Join("; ", wrapped));
+            await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "first-hour-08-admin-models.png") });
+            await page.SetViewportSizeAsync(390, 844);
+
             string[] expected = ["/submit", "/edit", "/photo", "/jobs", "/gallery", "/mix", "/explore", "/admin/queue", "/admin/models", "/admin/users"];
             foreach (var path in new[] { "/" }.Concat(expected))
             {
@@ -254,7 +295,7 @@ public sealed class FirstHourBrowserTests(AppFixture fixture) : IDisposable
                 await WaitForInteractiveAsync(page);
                 await Assertions.Expect(page.Locator("#nav-bar")).ToBeHiddenAsync();
                 await AssertFitsAsync(page, path);
-                if (path is "/" or "/submit" or "/jobs" or "/gallery" or "/admin/queue" or "/admin/models")
+                if (path is "/" or "/submit" or "/photo" or "/jobs" or "/gallery" or "/mix" or "/explore" or "/admin/queue" or "/admin/models")
                     await page.ScreenshotAsync(new() { Path = Path.Combine(shots, $"first-hour-phone{(path == "/" ? "-home" : path.Replace('/', '-'))}.png"), FullPage = true });
 
                 await page.Locator("#nav-menu button").First.ClickAsync();

@@ -60,4 +60,20 @@ public sealed class ModelNotesTests : IAsyncLifetime
         Assert.Empty(real.FindAll("#demo-note"));
         Assert.Empty(real.FindAll("#no-models"));
     }
+
+    [Fact]
+    public void ADomainOfADemoNetwork_CarriesTheDemoChip_WhereverItIsListed()
+    {
+        Setup(new Catalog([], []), admin: false);
+        static Nada.Web.Data.DomainRecord Domain(string baseModel) => new()
+        {
+            OwnerId = "u", SourceText = "photo", TargetText = "sketch", BaseModel = baseModel, SettingsJson = "{}",
+            Directory = "d", GeneratorFile = "d/g", ThumbnailFile = "d/t",
+        };
+        var demo = _ctx.Render<DomainFacts>(p => p.Add(x => x.Domain, Domain("tiny-parity-stylegan2-64px.pt")));
+        Assert.Equal("demo network: noise", demo.Find(".domain-demo").TextContent.Trim());
+        Assert.Contains("coloured noise", demo.Find(".domain-demo").GetAttribute("title"));
+        var real = _ctx.Render<DomainFacts>(p => p.Add(x => x.Domain, Domain("sg2-ffhq-1024")));
+        Assert.Empty(real.FindAll(".domain-demo"));
+    }
 }

@@ -141,6 +141,26 @@ public sealed class ApiClient : IDisposable
         throw new TimeoutException($"Job {id} did not reach the wanted state in {timeoutSeconds} s; last: {last?.Status} step {last?.Step}");
     }
 
+    /// <summary>A finished job of mine (the fake engine's models) and the domain it made.</summary>
+    public async Task<(Guid JobId, Guid DomainId)> DomainAsync(string target = "pencil sketch", int iterations = 3)
+    {
+        var job = await SubmitAsync(Job(iterations, target));
+        var done = await WaitForStatusAsync(job, JobStatus.Succeeded);
+        return (job, done.DomainId!.Value);
+    }
+
+    /// <summary>DELETE with a JSON body, as a page's script sends it (the CSRF guard wants JSON or a token under /api).</summary>
+    public Task<HttpResponseMessage> DeleteAsync(string url) =>
+        Http.SendAsync(new HttpRequestMessage(HttpMethod.Delete, url) { Content = JsonContent.Create(new { }) });
+
+    /// <summary>Makes (or returns) the share token of one of my domains.</summary>
+    public async Task<string> ShareAsync(Guid domainId)
+    {
+        var r = await Http.PostAsJsonAsync($"/api/domains/{domainId}/share", new { });
+        Assert.True(r.StatusCode == HttpStatusCode.OK, $"share: {r.StatusCode}");
+        return JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement.GetProperty("token").GetString()!;
+    }
+
     public Task<JobProgressDto> WaitForStatusAsync(Guid id, JobStatus status, int timeoutSeconds = 30) =>
         WaitForAsync(id, j => j.Status == status, timeoutSeconds);
 

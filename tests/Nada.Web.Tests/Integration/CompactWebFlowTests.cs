@@ -77,6 +77,12 @@ public sealed class CompactWebFlowTests(ITestOutputHelper output) : IAsyncLifeti
             Assert.Equal("tiny-clip-vit.pt", d.Scores.Evaluator);
             Assert.True(double.IsFinite(d.Scores.Quality) && double.IsFinite(d.Scores.Diversity) && double.IsFinite(d.Scores.Directional));
         }
+        // The job page links every domain the job made, in target order.
+        var jobPage = await alice.Http.GetStringAsync($"/jobs/{jobId}");
+        Assert.Contains("2 domains, one per target", jobPage);
+        var links = System.Text.RegularExpressions.Regex.Matches(jobPage, @"href=""/domains/([0-9a-f-]{36})"" class=""job-domain-link""").Select(m => Guid.Parse(m.Groups[1].Value));
+        Assert.Equal([sketch.Id, paint.Id], links);
+
         var small = await alice.Http.GetByteArrayAsync(sketch.GeneratorUrl);
         Assert.Equal(sketch.SizeBytes, small.Length);
 

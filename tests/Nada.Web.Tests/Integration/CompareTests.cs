@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
-using Nada.Web.Data;
 using Nada.Web.Tests.Infrastructure;
 
 namespace Nada.Web.Tests.Integration;
@@ -19,8 +17,7 @@ public sealed class CompareTests(AppFixture fixture)
     {
         using var owner = await _app.NewUserAsync("comparer");
         using var other = await _app.NewUserAsync("onlooker");
-        var job = await owner.SubmitAsync(ApiClient.Job(iterations: 4, target: "charcoal drawing"));
-        var id = (await owner.WaitForStatusAsync(job, JobStatus.Succeeded)).DomainId!.Value;
+        var (_, id) = await owner.DomainAsync("charcoal drawing", iterations: 4);
 
         var baseImage = await owner.Http.GetAsync($"/files/domains/{id}/base-samples/3");
         var domainImage = await owner.Http.GetAsync($"/files/domains/{id}/samples/3");
@@ -34,8 +31,8 @@ public sealed class CompareTests(AppFixture fixture)
         // Someone else: the same 404 as a random id, until the owner shares it.
         Assert.Equal(HttpStatusCode.NotFound, (await other.Http.GetAsync($"/files/domains/{id}/base-samples/3")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await other.Http.GetAsync($"/files/domains/{Guid.NewGuid()}/base-samples/3")).StatusCode);
-        var share = await (await owner.Http.PostAsJsonAsync($"/api/domains/{id}/share", new { })).Content.ReadFromJsonAsync<ShareAnswer>();
-        Assert.Equal(HttpStatusCode.OK, (await other.Http.GetAsync($"/files/domains/{id}/base-samples/3?share={share!.Token}")).StatusCode);
+        var share = await owner.ShareAsync(id);
+        Assert.Equal(HttpStatusCode.OK, (await other.Http.GetAsync($"/files/domains/{id}/base-samples/3?share={share}")).StatusCode);
 
         // The page: a base row and the domain's row, one image per seed of the range.
         var page = await owner.Http.GetStringAsync($"/compare?d={id}");
@@ -49,6 +46,4 @@ public sealed class CompareTests(AppFixture fixture)
         var theirs = await other.Http.GetStringAsync($"/compare?d={Guid.NewGuid()}");
         Assert.DoesNotContain("base-samples", theirs);
     }
-
-    private sealed record ShareAnswer(string Token, string Url);
 }

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using Nada.Web.Api;
-using Nada.Web.Data;
 using Nada.Web.Tests.Infrastructure;
 
 namespace Nada.Web.Tests.Integration;
@@ -19,8 +18,6 @@ public sealed class ExploreTests(AppFixture fixture)
     private static async Task<List<ExploreDto>> ExploreAsync(ApiClient c) =>
         (await c.Http.GetFromJsonAsync<List<ExploreDto>>("/api/explore", ApiClient.Json))!;
 
-    private static HttpRequestMessage Delete(string url) => new(HttpMethod.Delete, url) { Content = JsonContent.Create(new { }) };
-
     [Fact]
     public async Task OwnerPublishes_EveryoneSeesIt_UnpublishRevokeAndDeleteTakeItOut()
     {
@@ -28,8 +25,7 @@ public sealed class ExploreTests(AppFixture fixture)
         using var other = await _app.NewUserAsync("visitor");
         using var anonymous = _app.NewClient();
         string target = $"watercolor {Guid.NewGuid():N}"[..22];
-        var job = await owner.SubmitAsync(ApiClient.Job(iterations: 4, target: target));
-        var domainId = (await owner.WaitForStatusAsync(job, JobStatus.Succeeded)).DomainId!.Value;
+        var (_, domainId) = await owner.DomainAsync(target, iterations: 4);
         Assert.DoesNotContain(await ExploreAsync(anonymous), e => e.Domain.Id == domainId);   // private by default
 
         // Nobody but the owner may publish it: the same 404 as a random id.
@@ -61,13 +57,13 @@ public sealed class ExploreTests(AppFixture fixture)
         // Public again, then the link is revoked: no link, not public.
         await owner.Http.PostAsJsonAsync($"/api/domains/{domainId}/public", new { @public = true });
         Assert.Contains(await ExploreAsync(anonymous), e => e.Domain.Id == domainId);
-        Assert.Equal(HttpStatusCode.NoContent, (await owner.Http.SendAsync(Delete($"/api/domains/{domainId}/share"))).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await owner.DeleteAsync($"/api/domains/{domainId}/share")).StatusCode);
         Assert.DoesNotContain(await ExploreAsync(anonymous), e => e.Domain.Id == domainId);
 
         // Public again, then deleted: gone.
         await owner.Http.PostAsJsonAsync($"/api/domains/{domainId}/public", new { @public = true });
         Assert.Contains(await ExploreAsync(other), e => e.Domain.Id == domainId);
-        Assert.Equal(HttpStatusCode.NoContent, (await owner.Http.SendAsync(Delete($"/api/domains/{domainId}"))).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await owner.DeleteAsync($"/api/domains/{domainId}")).StatusCode);
         Assert.DoesNotContain(await ExploreAsync(other), e => e.Domain.Id == domainId);
     }
 }

@@ -83,7 +83,7 @@ public sealed class MigrationTests
             cmd.CommandText = "SELECT MigrationId FROM __EFMigrationsHistory ORDER BY MigrationId";
             var applied = new List<string>();
             using (var r = cmd.ExecuteReader()) while (r.Read()) applied.Add(r.GetString(0));
-            Assert.Equal(["Initial", "JobPlatform", "Boxes", "CompactDomains", "PublicDomains"], applied.Select(a => a[(a.IndexOf('_') + 1)..]));
+            Assert.Equal(["Initial", "JobPlatform", "Boxes", "CompactDomains", "PublicDomains", "SharedWithMe"], applied.Select(a => a[(a.IndexOf('_') + 1)..]));
         }
         finally
         {

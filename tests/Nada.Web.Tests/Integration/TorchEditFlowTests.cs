@@ -148,6 +148,11 @@ public sealed class TorchEditFlowTests(TorchEditApp fixture) : IClassFixture<Tor
         Assert.Equal("photo-invert", edit!.Kind);
         Assert.Contains("latent", edit.Files.Keys);
         Assert.Contains("strip", edit.Files.Keys);
+        // The uploaded photo as stored (a PNG of its own size), for its owner only.
+        var stored = await alice.Http.GetByteArrayAsync(edit.Files["photo"]);
+        Assert.Equal((40, 48), (System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(stored.AsSpan(16)), System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(stored.AsSpan(20))));
+        using (var bob = await App.NewUserAsync("dave-neighbour"))
+            Assert.Equal(HttpStatusCode.NotFound, (await bob.Http.GetAsync(edit.Files["photo"])).StatusCode);
 
         async Task<byte[]> Png(string url)
         {
@@ -201,7 +206,7 @@ public sealed class TorchEditFlowTests(TorchEditApp fixture) : IClassFixture<Tor
         Assert.All(done.Losses.Take(4), l => Assert.DoesNotContain(Nada.Core.Editing.EditProgress.ClipScoreName, l.Losses.Keys));   // inversion
         Assert.All(done.Losses.Skip(4), l => Assert.Contains(Nada.Core.Editing.EditProgress.ClipScoreName, l.Losses.Keys));         // edit
         var edit = await alice.Http.GetFromJsonAsync<EditSummaryDto>($"/api/edits/{jobId}", ApiClient.Json);
-        Assert.Equal(["image", "latent", "start", "strip"], edit!.Files.Keys.Order());
+        Assert.Equal(["image", "latent", "photo", "start", "strip"], edit!.Files.Keys.Order());   // the photo it started from too
     }
 
     [Fact]

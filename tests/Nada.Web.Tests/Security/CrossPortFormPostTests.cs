@@ -57,9 +57,9 @@ public sealed class CrossPortFormPostTests(SecurityApp fixture) : IAsyncLifetime
 
         using var user = await _app.NewUserAsync("victim");
         using var admin = await _app.AdminAsync();
-        var (_, unshared) = await SecurityApp.DomainAsync(user, "victim one");
-        var (_, shared) = await SecurityApp.DomainAsync(user, "victim two");
-        await SecurityApp.ShareAsync(user, shared);
+        var (_, unshared) = await user.DomainAsync("victim one");
+        var (_, shared) = await user.DomainAsync("victim two");
+        await user.ShareAsync(shared);
         var failed = await user.SubmitAsync(ApiClient.Job(iterations: 2, target: NadaAppFactory.FailText));
         await user.WaitForStatusAsync(failed, JobStatus.Failed);
         var running = await user.SubmitAsync(ApiClient.Job(iterations: 900));

@@ -46,7 +46,7 @@ public sealed class CsrfTests(SecurityApp fixture)
     {
         using var admin = await _app.AdminAsync();
         using var user = await _app.NewUserAsync("csrf");
-        var (_, domain) = await SecurityApp.DomainAsync(user);
+        var (_, domain) = await user.DomainAsync();
         var failed = await user.SubmitAsync(ApiClient.Job(iterations: 2, target: NadaAppFactory.FailText));
         await user.WaitForStatusAsync(failed, JobStatus.Failed);
         var job = await user.SubmitAsync(ApiClient.Job(iterations: 900));
@@ -76,7 +76,7 @@ public sealed class CsrfTests(SecurityApp fixture)
     public async Task SameOriginBrowserRequests_StillWork()
     {
         using var user = await _app.NewUserAsync("same-origin");
-        var (_, domain) = await SecurityApp.DomainAsync(user);
+        var (_, domain) = await user.DomainAsync();
         var own = _app.BaseAddress.GetLeftPart(UriPartial.Authority);
         var request = new HttpRequestMessage(HttpMethod.Post, $"/api/domains/{domain}/share") { Content = JsonContent.Create(new { }) };
         request.Headers.Add("Origin", own);
@@ -89,7 +89,7 @@ public sealed class CsrfTests(SecurityApp fixture)
     public async Task ApiRefusesWhatAFormCanSend_NoJsonAndNoToken()
     {
         using var user = await _app.NewUserAsync("formish");
-        var (_, domain) = await SecurityApp.DomainAsync(user);
+        var (_, domain) = await user.DomainAsync();
         var job = await user.SubmitAsync(ApiClient.Job(iterations: 900));
         // A plain client with the user's cookies, without the ApiClient's well-behaved handler, and no Origin at all.
         using var raw = new HttpClient(new HttpClientHandler { CookieContainer = user.Cookies }) { BaseAddress = _app.BaseAddress };

@@ -16,8 +16,8 @@ public sealed class ShareRevokeHubTests(SecurityApp fixture)
     {
         using var owner = await _app.NewUserAsync("share-owner");
         using var viewer = _app.NewClient();
-        var (job, domain) = await SecurityApp.DomainAsync(owner);
-        var token = await SecurityApp.ShareAsync(owner, domain);
+        var (job, domain) = await owner.DomainAsync();
+        var token = await owner.ShareAsync(domain);
 
         await using var hub = viewer.Hub(token);
         var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

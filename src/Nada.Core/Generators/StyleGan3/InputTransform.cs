@@ -13,6 +13,10 @@ public sealed record InputTransform(double TranslateX = 0, double TranslateY = 0
     /// <summary>No transform (the generator's default).</summary>
     public static readonly InputTransform Identity = new();
 
+    /// <summary>The transform of optional parts (a request's query or body): null when none is given, missing parts 0.</summary>
+    public static InputTransform? FromParts(double? translateX, double? translateY, double? rotateDegrees) =>
+        translateX is null && translateY is null && rotateDegrees is null ? null : new(translateX ?? 0, translateY ?? 0, rotateDegrees ?? 0);
+
     /// <summary>A shift by whole (or fractional) output pixels of an image of <paramref name="resolution"/> pixels.</summary>
     public static InputTransform Pixels(double dx, double dy, int resolution, double rotateDegrees = 0) =>
         new(dx / resolution, dy / resolution, rotateDegrees);

@@ -37,13 +37,20 @@ public sealed class SynthesisNetwork : nn.Module<Tensor, Tensor>
     /// <summary>The layers L0 .. L(NumLayers), ToRGB last.</summary>
     public IReadOnlyList<SynthesisLayer> Layers => _layers;
 
-    /// <summary>W+ [N, NumWs, WDim] -> images [N, ImgChannels, ImgResolution, ImgResolution].</summary>
+    /// <summary>
+    /// The dtype the layers compute in (null: float32). The Fourier-feature input, the affine styles and the modulated
+    /// weights (with their normalisation and demodulation) stay in float32, as in NVIDIA's mixed precision; features,
+    /// convolutions and the filtered activations run in this dtype; the image comes back in float32.
+    /// </summary>
+    public ScalarType? ComputeDtype { get; set; }
+
+    /// <summary>W+ [N, NumWs, WDim] -> images [N, ImgChannels, ImgResolution, ImgResolution] (float32).</summary>
     public override Tensor forward(Tensor ws)
     {
         ws = ws.to(ScalarType.Float32);
         Tensor x;
         using (var scope = NewDisposeScope())
-            x = input.forward(ws.select(1, 0)).MoveToOuterDisposeScope();     // [N, C0, S0, S0]
+            x = input.forward(ws.select(1, 0)).to(ComputeDtype ?? ScalarType.Float32).MoveToOuterDisposeScope();     // [N, C0, S0, S0]
         for (int i = 0; i < _layers.Count; i++)
         {
             Tensor y;
@@ -52,9 +59,9 @@ public sealed class SynthesisNetwork : nn.Module<Tensor, Tensor>
             x.Dispose();
             x = y;                                                              // [N, C_i, S_i, S_i]
         }
-        if (_config.OutputScale != 1f)
+        if (_config.OutputScale != 1f || x.dtype != ScalarType.Float32)
         {
-            var scaled = x * _config.OutputScale;
+            var scaled = x.to(ScalarType.Float32) * _config.OutputScale;
             x.Dispose();
             x = scaled;
         }

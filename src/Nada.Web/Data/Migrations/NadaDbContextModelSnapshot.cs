@@ -413,6 +413,29 @@ namespace Nada.Web.Data.Migrations
                     b.ToTable("RoleQuotas");
                 });
 
+            modelBuilder.Entity("Nada.Web.Data.SharedDomainRecord", b =>
+                {
+                    b.Property<string>("UserId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("DomainId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("OpenedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ShareToken")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("UserId", "DomainId");
+
+                    b.HasIndex("DomainId");
+
+                    b.ToTable("SharedWithUsers");
+                });
+
             modelBuilder.Entity("Nada.Web.Data.UsageRecord", b =>
                 {
                     b.Property<string>("UserId")
@@ -501,6 +524,23 @@ namespace Nada.Web.Data.Migrations
                         .IsRequired();
 
                     b.Navigation("Owner");
+                });
+
+            modelBuilder.Entity("Nada.Web.Data.SharedDomainRecord", b =>
+                {
+                    b.HasOne("Nada.Web.Data.DomainRecord", "Domain")
+                        .WithMany()
+                        .HasForeignKey("DomainId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Nada.Web.Data.AppUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Domain");
                 });
 #pragma warning restore 612, 618
         }

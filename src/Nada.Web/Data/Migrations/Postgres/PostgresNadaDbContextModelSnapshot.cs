@@ -422,6 +422,29 @@ namespace Nada.Web.Data.Migrations.Postgres
                     b.ToTable("RoleQuotas");
                 });
 
+            modelBuilder.Entity("Nada.Web.Data.SharedDomainRecord", b =>
+                {
+                    b.Property<string>("UserId")
+                        .HasColumnType("text");
+
+                    b.Property<Guid>("DomainId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("OpenedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("ShareToken")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("UserId", "DomainId");
+
+                    b.HasIndex("DomainId");
+
+                    b.ToTable("SharedWithUsers");
+                });
+
             modelBuilder.Entity("Nada.Web.Data.UsageRecord", b =>
                 {
                     b.Property<string>("UserId")
@@ -510,6 +533,23 @@ namespace Nada.Web.Data.Migrations.Postgres
                         .IsRequired();
 
                     b.Navigation("Owner");
+                });
+
+            modelBuilder.Entity("Nada.Web.Data.SharedDomainRecord", b =>
+                {
+                    b.HasOne("Nada.Web.Data.DomainRecord", "Domain")
+                        .WithMany()
+                        .HasForeignKey("DomainId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Nada.Web.Data.AppUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Domain");
                 });
 #pragma warning restore 612, 618
         }
