@@ -71,7 +71,7 @@ internal sealed class Bottleneck : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var o = scope.Keep(conv1.forward(x));
         o = scope.Keep(nn.functional.relu(bn1.forward(o)));
-        o = scope.Keep(conv2.forward(o));
+        o = scope.Keep(Ops.CpuConv.Conv2d(o, conv2.weight!, padding: [1, 1]));      // conv2 (3x3), past oneDNN's CPU defect
         o = scope.Keep(nn.functional.relu(bn2.forward(o)));
         if (stride > 1) o = scope.Keep(nn.functional.avg_pool2d(o, stride));
         o = scope.Keep(conv3.forward(o));
@@ -177,9 +177,10 @@ internal sealed class ModifiedResNet : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var y = x.to(conv1.weight!.dtype);
-        foreach (var (conv, bn) in new[] { (conv1, bn1), (conv2, bn2), (conv3, bn3) })
+        foreach (var (conv, bn, stride) in new[] { (conv1, bn1, 2L), (conv2, bn2, 1L), (conv3, bn3, 1L) })
         {
-            y = scope.Keep(conv.forward(y));
+            // The stem's 3x3 convolutions (RN50x4's have 40 input channels: see Ops.CpuConv).
+            y = scope.Keep(Ops.CpuConv.Conv2d(y, conv.weight!, strides: [stride, stride], padding: [1, 1]));
             y = scope.Keep(nn.functional.relu(bn.forward(y)));  // [N, w/2, R/2, R/2] ... [N, w, R/2, R/2]
         }
         y = scope.Keep(nn.functional.avg_pool2d(y, 2));        // [N, w, R/4, R/4]

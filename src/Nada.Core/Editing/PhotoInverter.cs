@@ -146,6 +146,9 @@ public sealed class PhotoInverter : IDisposable
         var wPlus = Expand(w.detach()).contiguous();                                // [1, NumWs, WDim]
         var final = generator.Synthesis(wPlus, NoiseMode.Const);
         double finalMse = (final - target).pow(2).mean().cpu().item<float>();
+        if (!double.IsFinite(finalMse) || !double.IsFinite(startMse))
+            throw new Adaptation.AdaptationFailedException(
+                $"The reconstruction's error became {(double.IsFinite(startMse) ? finalMse : startMse)} (the generator rendered NaN or infinite pixels); nothing was saved. Try a lower learning rate.");
         return new InversionResult(wPlus.MoveToOuterDisposeScope(), final.MoveToOuterDisposeScope(), startMse, finalMse);
     }
 

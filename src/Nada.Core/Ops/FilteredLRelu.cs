@@ -137,7 +137,7 @@ public static class FilteredLRelu
             var f2 = fu.to(x.dtype, x.device) * upGain;
             if (flipFilter) f2 = f2.flip(0, 1);
             long c = x.shape[1], th = f2.shape[0], tw = f2.shape[1];
-            var z = nn.functional.conv_transpose2d(chain.Current, f2.reshape(1, 1, th, tw).expand(c, 1, th, tw),
+            var z = CpuConv.ConvTranspose2d(chain.Current, f2.reshape(1, 1, th, tw).expand(c, 1, th, tw),
                 strides: [up, up], groups: c);                                                      // [N, C, (H-1)*up+th, (W-1)*up+tw]
             chain.Next(z);
             chain.Next(Window(chain.Current, 3, tw - 1 - padding.X0, x.shape[3] * up + padding.X0 + padding.X1 - tw + 1));
@@ -164,7 +164,7 @@ public static class FilteredLRelu
             var f2 = fd.to(x.dtype, x.device);
             if (!flipFilter) f2 = f2.flip(0, 1);
             long c = x.shape[1], th = f2.shape[0], tw = f2.shape[1];
-            chain.Next(nn.functional.conv2d(chain.Current, f2.reshape(1, 1, th, tw).expand(c, 1, th, tw),
+            chain.Next(CpuConv.Conv2d(chain.Current, f2.reshape(1, 1, th, tw).expand(c, 1, th, tw),
                 strides: [down, down], groups: c));                                                // [N, C, outH, outW]
         }
         var y = chain.Current;
@@ -194,9 +194,9 @@ public static class FilteredLRelu
         {
             var padding = axis == 3 ? new long[] { 0, start } : [start, 0];
             var outPad = axis == 3 ? new long[] { 0, outputPadding } : [outputPadding, 0];
-            return nn.functional.conv_transpose2d(x, weight, strides: stride, padding: padding, output_padding: outPad, groups: c);
+            return CpuConv.ConvTranspose2d(x, weight, strides: stride, padding: padding, outputPadding: outPad, groups: c);
         }
-        var z = nn.functional.conv_transpose2d(x, weight, strides: stride, groups: c);
+        var z = CpuConv.ConvTranspose2d(x, weight, strides: stride, groups: c);
         var window = Window(z, axis, start, length);
         if (!ReferenceEquals(window, z)) z.Dispose();
         if (window.is_contiguous()) return window;
@@ -216,7 +216,7 @@ public static class FilteredLRelu
         }
         var shape = axis == 3 ? new long[] { 1, 1, 1, taps } : [1, 1, taps, 1];
         var stride = axis == 3 ? new long[] { 1, down } : [down, 1];
-        return nn.functional.conv2d(x, f.reshape(shape).expand(c, 1, shape[2], shape[3]), strides: stride, groups: c);
+        return CpuConv.Conv2d(x, f.reshape(shape).expand(c, 1, shape[2], shape[3]), strides: stride, groups: c);
     }
 
     /// <summary>

@@ -45,14 +45,14 @@ public static class ModulatedConv
         {
             var wg = w.reshape(n * outC, inC, k, k).to(x.dtype); // [N*O, I, k, k]
             scope.Keep(xg, wg);                   // the per-sample weight's intermediates
-            var y = nn.functional.conv2d(xg, wg, padding: [k / 2, k / 2], groups: n);
+            var y = CpuConv.Conv2d(xg, wg, padding: [k / 2, k / 2], groups: n);
             return y.reshape(n, outC, h, wd).MoveToOuterDisposeScope();
         }
 
         // Transposed conv wants [in, out/groups, k, k] per group: [N*I, O, k, k].
         var wt = w.transpose(1, 2).reshape(n * inC, outC, k, k).to(x.dtype);
         scope.Keep(xg, wt);
-        var yt = nn.functional.conv_transpose2d(xg, wt, strides: [2, 2], groups: n); // [1, N*O, 2H+k-2, 2W+k-2]
+        var yt = CpuConv.ConvTranspose2d(xg, wt, strides: [2, 2], groups: n); // [1, N*O, 2H+k-2, 2W+k-2]
         yt = scope.Keep(yt.reshape(n, outC, yt.shape[2], yt.shape[3]));
         // Blur: the filter (gain 4 for the zero-inserted energy) with padding that brings the size to 2H.
         int taps = (int)upFilter.shape[0];
@@ -80,11 +80,11 @@ public static class ModulatedConv
         Tensor y;
         if (upFilter is null)
         {
-            y = scope.Keep(nn.functional.conv2d(xs, wx, padding: [k / 2, k / 2]));  // [N, O, H, W]
+            y = scope.Keep(CpuConv.Conv2d(xs, wx, padding: [k / 2, k / 2]));  // [N, O, H, W]
         }
         else
         {
-            var yt = scope.Keep(nn.functional.conv_transpose2d(xs, wx.transpose(0, 1), strides: [2, 2])); // [N, O, 2H+k-2, 2W+k-2]
+            var yt = scope.Keep(CpuConv.ConvTranspose2d(xs, wx.transpose(0, 1), strides: [2, 2])); // [N, O, 2H+k-2, 2W+k-2]
             int taps = (int)upFilter.shape[0];
             int p = (taps - 2) - ((int)k - 1);
             y = scope.Keep(UpFirDn2d.Reference(yt, upFilter, padding: Padding2d.Symmetric((p + 1) / 2 + 1, p / 2 + 1), gain: upFilterGain));

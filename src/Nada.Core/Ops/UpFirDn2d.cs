@@ -78,16 +78,16 @@ public static class UpFirDn2d
             var fs = f.to(y.dtype, y.device) * MathF.Sqrt(gain);
             if (!flipFilter) fs = fs.flip(0);
             long taps = fs.shape[0];
-            y = nn.functional.conv2d(y, fs.reshape(1, 1, 1, taps).repeat(c, 1, 1, 1), groups: c);   // [C, 1, 1, taps]
+            y = CpuConv.Conv2d(y, fs.reshape(1, 1, 1, taps).repeat(c, 1, 1, 1), groups: c);   // [C, 1, 1, taps]
             scope.Keep(y, fs); // the filter is read again by the second pass
-            y = scope.Keep(nn.functional.conv2d(y, fs.reshape(1, 1, taps, 1).repeat(c, 1, 1, 1), groups: c));   // [C, 1, taps, 1]
+            y = scope.Keep(CpuConv.Conv2d(y, fs.reshape(1, 1, taps, 1).repeat(c, 1, 1, 1), groups: c));   // [C, 1, taps, 1]
         }
         else
         {
             var fk = f.to(y.dtype, y.device) * gain;
             if (!flipFilter) fk = fk.flip(0, 1);
             var weight = fk.unsqueeze(0).unsqueeze(0).repeat(c, 1, 1, 1); // [C, 1, fh, fw]
-            y = scope.Keep(nn.functional.conv2d(y, weight, groups: c));
+            y = scope.Keep(CpuConv.Conv2d(y, weight, groups: c));
         }
 
         // 4. Decimation.
@@ -120,7 +120,7 @@ public static class UpFirDn2d
         // correlation with the flipped kernel; the reference window starts taps-1-p0 pixels in.
         using var scope = NewDisposeScope();
         var weight = (f.to(x.dtype, x.device) * (factor * factor)).unsqueeze(0).unsqueeze(0).repeat(c, 1, 1, 1); // [C, 1, fh, fw]
-        var full = nn.functional.conv_transpose2d(x, weight, strides: [factor, factor], groups: c);
+        var full = CpuConv.ConvTranspose2d(x, weight, strides: [factor, factor], groups: c);
         long outH = x.shape[2] * factor + p0 + p1 - (taps - 1);
         long outW = x.shape[3] * factor + p0 + p1 - (taps - 1);
         long start = taps - 1 - p0;

@@ -12,6 +12,19 @@ internal static class BrowserSupport
     public static ILocator Input(IPage page, string id) => page.Locator($"input{id}, {id} input").First;
 
     /// <summary>
+    /// Chooses files in a Blazor <c>InputFile</c> once its script listens: the component attaches its change listener by
+    /// a JS call made after its first render reaches the browser, so on a busy machine files chosen right after the
+    /// page turns interactive raised a change nobody heard and the page never saw them (the upload button stayed
+    /// disabled). The script marks the element when it attaches; this waits for that mark.
+    /// </summary>
+    public static async Task ChooseFilesAsync(IPage page, string selector, string file)
+    {
+        await page.WaitForFunctionAsync("s => { const e = document.querySelector(s); return e !== null && e._blazorInputFileNextFileId !== undefined; }",
+            selector, new PageWaitForFunctionOptions { Timeout = 60_000 });
+        await page.SetInputFilesAsync(selector, file);
+    }
+
+    /// <summary>
     /// Waits until the page runs interactively: the layout renders a marker only in its interactive render, so once it
     /// is in the DOM, inputs and clicks reach .NET (no fixed sleep).
     /// </summary>

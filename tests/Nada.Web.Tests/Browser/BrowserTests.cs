@@ -67,13 +67,13 @@ public sealed class BrowserTests(AppFixture fixture) : IDisposable
         _cleanup.Add(uploads);
         var bomb = Path.Combine(uploads, "bomb.png");
         await File.WriteAllBytesAsync(bomb, TestImages.PngBomb());
-        await page.SetInputFilesAsync("#style-images", bomb);
+        await ChooseFilesAsync(page, "#style-images", bomb);
         await Assertions.Expect(page.Locator("#style-count")).ToContainTextAsync("bomb.png");
         await page.ClickAsync("#submit-job");
         await Assertions.Expect(page.Locator("#style-error")).ToContainTextAsync("100000x100000 pixels");
         var style = Path.Combine(uploads, "style.png");
         await File.WriteAllBytesAsync(style, TestImages.Png(64, 64));
-        await page.SetInputFilesAsync("#style-images", style);
+        await ChooseFilesAsync(page, "#style-images", style);
         await Assertions.Expect(page.Locator("#style-count")).ToContainTextAsync("style.png");
         await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "02-submit.png"), FullPage = true });
 

@@ -96,11 +96,11 @@ public sealed class EditBrowserTests(TorchEditApp fixture) : IClassFixture<Torch
             // A file that is not an image is refused as soon as it is chosen, naming it.
             var notAPhoto = Path.Combine(uploads, "notes.png");
             await File.WriteAllTextAsync(notAPhoto, "not a picture");
-            await page.SetInputFilesAsync("#photo-file", notAPhoto);
+            await ChooseFilesAsync(page, "#photo-file", notAPhoto);
             await Assertions.Expect(page.Locator("#photo-error")).ToHaveTextAsync("'notes.png' is not an image NadaWeb can read: upload a PNG, JPEG or WebP file.");
             await Assertions.Expect(page.Locator("#photo-chosen")).ToHaveCountAsync(0);
             // The chosen photo is shown before it is uploaded, with its size.
-            await page.SetInputFilesAsync("#photo-file", photo);
+            await ChooseFilesAsync(page, "#photo-file", photo);
             await Assertions.Expect(page.Locator("#photo-chosen-caption")).ToHaveTextAsync("me.png, 48 x 48 px");
             await Assertions.Expect(page.Locator("#photo-error")).ToHaveCountAsync(0);
             await page.WaitForFunctionAsync("() => { const i = document.querySelector('#photo-chosen-image'); return i && i.complete && i.naturalWidth === 48; }");

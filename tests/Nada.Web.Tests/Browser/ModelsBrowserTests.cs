@@ -67,7 +67,7 @@ public sealed class ModelsBrowserTests : IAsyncLifetime
 
             // Upload a parity generator: converted, previewed.
             await page.Locator("input#upload-name, #upload-name input").First.FillAsync("browser-upload");
-            await page.SetInputFilesAsync("#upload-file", ParityFiles.File("stylegan2_rosinality.pt"));
+            await ChooseFilesAsync(page, "#upload-file", ParityFiles.File("stylegan2_rosinality.pt"));
             await page.ClickAsync("#upload-button");
             await Assertions.Expect(page.Locator("#upload-done")).ToContainTextAsync("browser-upload.safetensors");
             await page.WaitForFunctionAsync("() => { const i = document.querySelector('#upload-preview'); return i && i.complete && i.naturalWidth > 0; }");
@@ -75,13 +75,13 @@ public sealed class ModelsBrowserTests : IAsyncLifetime
 
             // A StyleGAN3 pickle converts too; a file that is no generator is refused with the reader's reason.
             await page.Locator("input#upload-name, #upload-name input").First.FillAsync("browser-sg3");
-            await page.SetInputFilesAsync("#upload-file", ParityFiles.File("nvlabs", "sg3t.pkl"));
+            await ChooseFilesAsync(page, "#upload-file", ParityFiles.File("nvlabs", "sg3t.pkl"));
             await page.ClickAsync("#upload-button");
             // Conversion renders a preview grid through the SG3 synthesis on the CPU: allow for a busy machine.
             await Assertions.Expect(page.Locator("#upload-done")).ToContainTextAsync("browser-sg3.safetensors", new() { Timeout = 90_000 });
             Assert.True(File.Exists(Path.Combine(_app.DataDir, "models", "generators", "browser-sg3.safetensors")));
             await page.Locator("input#upload-name, #upload-name input").First.FillAsync("browser-notes");
-            await page.SetInputFilesAsync("#upload-file", ParityFiles.File("config.json"));
+            await ChooseFilesAsync(page, "#upload-file", ParityFiles.File("config.json"));
             await page.ClickAsync("#upload-button");
             await Assertions.Expect(page.Locator("#upload-error")).ToContainTextAsync("config.json");
             Assert.False(File.Exists(Path.Combine(_app.DataDir, "models", "generators", "browser-notes.safetensors")));

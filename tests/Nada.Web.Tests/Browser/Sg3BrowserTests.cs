@@ -66,7 +66,7 @@ public sealed class Sg3BrowserTests : IAsyncLifetime
             await admin.WaitForURLAsync("**/admin/models", UrlCommitted);
             await WaitForInteractiveAsync(admin);
             await Input(admin, "#upload-name").FillAsync("a-sg3t");
-            await admin.SetInputFilesAsync("#upload-file", ParityFiles.File("nvlabs", "sg3t.pkl"));
+            await ChooseFilesAsync(admin, "#upload-file", ParityFiles.File("nvlabs", "sg3t.pkl"));
             await admin.ClickAsync("#upload-button");
             await Assertions.Expect(admin.Locator("#upload-done")).ToContainTextAsync("a-sg3t.safetensors", new() { Timeout = 120_000 });
             await admin.WaitForFunctionAsync("() => { const i = document.querySelector('#upload-preview'); return i && i.complete && i.naturalWidth > 0; }");

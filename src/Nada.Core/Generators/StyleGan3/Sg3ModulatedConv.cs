@@ -41,7 +41,7 @@ public static class Sg3ModulatedConv
             wn = wn * d.reshape(n, outC, 1, 1, 1);
         }
         if (inputGain is not null) wn = wn * inputGain;
-        var y = nn.functional.conv2d(x.reshape(1, n * inC, x.shape[2], x.shape[3]), wn.reshape(n * outC, inC, kh, kw).to(x.dtype),
+        var y = Ops.CpuConv.Conv2d(x.reshape(1, n * inC, x.shape[2], x.shape[3]), wn.reshape(n * outC, inC, kh, kw).to(x.dtype),
             padding: [padding, padding], groups: n);                            // [1, N*O, H', W']
         return y.reshape(n, outC, y.shape[2], y.shape[3]);
     }
