@@ -10,7 +10,6 @@ internal sealed class VisionTransformer : nn.Module<Tensor, Tensor>
 {
 #pragma warning disable IDE1006 // state-dict names
     private readonly Conv2d conv1;
-    private readonly long _patch;
     private readonly Parameter class_embedding;
     private readonly Parameter positional_embedding;
     private readonly ClipLayerNorm ln_pre;
@@ -22,7 +21,6 @@ internal sealed class VisionTransformer : nn.Module<Tensor, Tensor>
     public VisionTransformer(int resolution, int patch, int width, int layers, int heads, int outputDim, ClipActivation activation)
         : base(nameof(VisionTransformer))
     {
-        _patch = patch;
         conv1 = nn.Conv2d(3, width, patch, stride: patch, bias: false);
         class_embedding = new Parameter(zeros(width));
         var grid = resolution / patch;
@@ -42,7 +40,8 @@ internal sealed class VisionTransformer : nn.Module<Tensor, Tensor>
         // Through CpuConv: in bfloat16 on the CPU, LibTorch's backward of this convolution (the gradient that reaches the
         // generator's images) was wrong; CpuConv computes it in float32 there.
         var w = conv1.weight!;
-        var y = scope.Keep(Ops.CpuConv.Conv2d(x.to(w.dtype), w, strides: [_patch, _patch]));   // [N, W, g, g]
+        long patch = w.shape[2];                                                // kernel = stride = patch size
+        var y = scope.Keep(Ops.CpuConv.Conv2d(x.to(w.dtype), w, strides: [patch, patch]));   // [N, W, g, g]
         y = y.flatten(2).transpose(1, 2);                                       // [N, g*g, W]
         var cls = class_embedding.to(y.dtype).expand(y.shape[0], 1, -1);        // [N, 1, W]
         y = scope.Keep(cat([cls, y], 1) + positional_embedding.to(y.dtype));   // [N, g*g+1, W]

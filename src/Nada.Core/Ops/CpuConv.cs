@@ -4,13 +4,13 @@ using static TorchSharp.torch;
 namespace Nada.Core.Ops;
 
 /// <summary>
-/// <c>conv2d</c> that steers around a defect of LibTorch's oneDNN convolution on the CPU (LibTorch 2.10, the one
-/// TorchSharp 0.107 ships). An ordinary (not grouped) convolution with a kernel larger than 1x1 whose input has more
-/// channels than one SIMD block (8 with AVX2, 16 with AVX-512) and a channel count that is not a multiple of that
-/// block reads channel padding that nobody initialised. Finite garbage there meets zero weights and vanishes, so
-/// the results look right; garbage that happens to be NaN or infinity turns whole output maps into NaN. It made
-/// StyleGAN3 photo inversion fail at random ("the inversion loss became NaN at step 5"): a batch of one image runs its
-/// modulated convolutions ungrouped, and config T's small layers have 51 and 40 input channels.
+/// <c>conv2d</c> and <c>conv_transpose2d</c> that steer around defects of LibTorch's oneDNN convolutions on the CPU
+/// (LibTorch 2.10, the one TorchSharp 0.107 ships). A convolution with a kernel larger than 1x1 whose channel counts
+/// are above one SIMD block (8 with AVX2, 16 with AVX-512) and not multiples of 16 reads channel padding that nobody
+/// initialised: wrong values, or whole NaN maps when the garbage is NaN. bfloat16 transposed convolutions on the CPU
+/// are wrong outright, which also breaks the backward pass of bfloat16 convolutions. It made StyleGAN3 photo
+/// inversion fail at random ("the inversion loss became NaN at step 5"): a batch of one image runs its modulated
+/// convolutions ungrouped, and config T's small layers have 51 and 40 input channels.
 /// </summary>
 /// <remarks>
 /// Measured here against float64 convolutions (which oneDNN does not run), with and without the allocator filled
@@ -35,16 +35,28 @@ public static class CpuConv
     /// <summary>Whether a convolution's channel count <paramref name="channels"/> (per group) meets the defect on the CPU.</summary>
     public static bool IsAffected(long channels) => channels > SmallChannels && channels % ChannelBlock != 0;
 
-    /// <summary>Whether <see cref="Conv2d"/> pads this convolution's channels.</summary>
+    /// <summary>Whether <see cref="Conv2d"/> pads this convolution's channels (weight [O, I, kh, kw]).</summary>
     public static bool NeedsChannelPadding(Tensor x, Tensor weight, long groups) =>
-        x.device_type == DeviceType.CPU && groups == 1 && (weight.shape[2] > 1 || weight.shape[3] > 1)
-        && (IsAffected(weight.shape[1]) || IsAffected(weight.shape[0]));
+        IsCpuWithKernel(x, weight) && groups == 1 && (IsAffected(weight.shape[1]) || IsAffected(weight.shape[0]));
 
-    /// <summary>Whether <see cref="ConvTranspose2d"/> pads this transposed convolution's channels.</summary>
-    public static bool NeedsChannelPadding(Tensor x, Tensor weight, long groups, bool transposed) =>
-        !transposed ? NeedsChannelPadding(x, weight, groups)
-        : x.device_type == DeviceType.CPU && (weight.shape[2] > 1 || weight.shape[3] > 1)
-          && (IsAffected(weight.shape[0] / groups) || RoundUpTransposedOutput(weight.shape[1]) != weight.shape[1]);
+    /// <summary>Whether <see cref="ConvTranspose2d"/> pads this transposed convolution's channels (weight [G*I, O, kh, kw]).</summary>
+    public static bool NeedsTransposedChannelPadding(Tensor x, Tensor weight, long groups) =>
+        IsCpuWithKernel(x, weight) && (IsAffected(weight.shape[0] / groups) || RoundUpTransposedOutput(weight.shape[1]) != weight.shape[1]);
+
+    private static bool IsCpuWithKernel(Tensor x, Tensor weight) =>
+        x.device_type == DeviceType.CPU && (weight.shape[2] > 1 || weight.shape[3] > 1);
+
+    private static bool IsCpuBFloat16(Tensor x) => x.device_type == DeviceType.CPU && x.dtype == ScalarType.BFloat16;
+
+    /// <summary>
+    /// <paramref name="conv"/> on float32 copies of <paramref name="x"/> and <paramref name="weight"/>, rounded back to
+    /// bfloat16: what a GPU's bfloat16 kernels do (float32 accumulation), and the backward pass runs in float32 too.
+    /// </summary>
+    private static Tensor InFloat32(Tensor x, Tensor weight, Func<Tensor, Tensor, Tensor> conv)
+    {
+        using var scope = NewDisposeScope();
+        return conv(x.to(ScalarType.Float32), weight.to(ScalarType.Float32)).to(ScalarType.BFloat16).MoveToOuterDisposeScope();
+    }
 
     /// <summary>
     /// <c>nn.functional.conv2d(x, weight, null, strides, padding, groups: groups)</c>; where
@@ -55,14 +67,9 @@ public static class CpuConv
     /// </summary>
     public static Tensor Conv2d(Tensor x, Tensor weight, long[]? strides = null, long[]? padding = null, long groups = 1)
     {
-        if (x.device_type == DeviceType.CPU && x.dtype == ScalarType.BFloat16)
-        {
-            // Forward was right, but its backward (a bfloat16 transposed convolution inside LibTorch) was not: see
-            // ConvTranspose2d. Computing in float32 and rounding the result is what a GPU's bfloat16 kernels do.
-            using var bf16 = NewDisposeScope();
-            return Conv2d(x.to(ScalarType.Float32), weight.to(ScalarType.Float32), strides, padding, groups)
-                .to(ScalarType.BFloat16).MoveToOuterDisposeScope();
-        }
+        // Forward was right in bfloat16, but its backward (a bfloat16 transposed convolution inside LibTorch) was not.
+        if (IsCpuBFloat16(x))
+            return InFloat32(x, weight, (x32, w32) => Conv2d(x32, w32, strides, padding, groups));
         if (!NeedsChannelPadding(x, weight, groups))
             return nn.functional.conv2d(x, weight, strides: strides, padding: padding, groups: groups);
         long outC = weight.shape[0], inC = weight.shape[1];
@@ -82,13 +89,9 @@ public static class CpuConv
     /// </summary>
     public static Tensor ConvTranspose2d(Tensor x, Tensor weight, long[] strides, long[]? padding = null, long[]? outputPadding = null, long groups = 1)
     {
-        if (x.device_type == DeviceType.CPU && x.dtype == ScalarType.BFloat16)
-        {
-            using var bf16 = NewDisposeScope();
-            return ConvTranspose2d(x.to(ScalarType.Float32), weight.to(ScalarType.Float32), strides, padding, outputPadding, groups)
-                .to(ScalarType.BFloat16).MoveToOuterDisposeScope();
-        }
-        if (!NeedsChannelPadding(x, weight, groups, transposed: true))
+        if (IsCpuBFloat16(x))
+            return InFloat32(x, weight, (x32, w32) => ConvTranspose2d(x32, w32, strides, padding, outputPadding, groups));
+        if (!NeedsTransposedChannelPadding(x, weight, groups))
             return nn.functional.conv_transpose2d(x, weight, strides: strides, padding: padding, output_padding: outputPadding, groups: groups);
         long n = x.shape[0], inC = weight.shape[0] / groups, outC = weight.shape[1], kh = weight.shape[2], kw = weight.shape[3];
         long inP = RoundUp(inC), outP = RoundUpTransposedOutput(outC);

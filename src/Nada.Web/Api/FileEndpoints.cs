@@ -35,7 +35,7 @@ public static class FileEndpoints
         {
             if (await domains.GetVisibleAsync(http.User, id, share, http.RequestAborted) is not { } d) return Results.NotFound();
             var path = domains.FilePath(d.GeneratorFile);
-            var name = $"nada-{Slug(d.TargetText)}-{d.Id.ToString("N")[..8]}{Path.GetExtension(path)}";
+            var name = $"{DownloadName(d)}{Path.GetExtension(path)}";
             return Results.File(path, "application/octet-stream", name);
         });
 
@@ -53,7 +53,7 @@ public static class FileEndpoints
             try
             {
                 var path = await domains.BakedFileAsync(d, f.Value, http.RequestAborted);
-                var name = $"nada-{Slug(d.TargetText)}-{d.Id.ToString("N")[..8]}-full{Path.GetExtension(path)}";
+                var name = $"{DownloadName(d)}-full{Path.GetExtension(path)}";
                 return Results.File(path, "application/octet-stream", name);
             }
             catch (Exception e) when (e is ArgumentException or NotSupportedException) { return Results.BadRequest(new { error = e.Message }); }
@@ -90,11 +90,12 @@ public static class FileEndpoints
             try { list = [.. Nada.Core.Generators.SeedRanges.Parse(seeds, limits.Value.MaxSampleSeeds).Distinct()]; }   // one file per seed
             catch (FormatException e) { return Results.BadRequest(new { error = e.Message }); }
             var transform = Nada.Core.Generators.StyleGan3.InputTransform.FromParts(tx, ty, rot);
+            float truncation = psi ?? 0.7f;
             try
             {
-                var pngs = await domains.SampleAsync(d, list, psi ?? 0.7f, transform, http.RequestAborted);
-                var name = $"nada-{Slug(d.TargetText)}-{d.Id.ToString("N")[..8]}";
-                return Results.File(SampleZip.Write(d, name, list, pngs, psi ?? 0.7f, transform), "application/zip", $"{name}-samples.zip");
+                var pngs = await domains.SampleAsync(d, list, truncation, transform, http.RequestAborted);
+                var name = DownloadName(d);
+                return Results.File(SampleZip.Write(d, name, list, pngs, truncation, transform), "application/zip", $"{name}-samples.zip");
             }
             catch (ArgumentException e) { return Results.BadRequest(new { error = e.Message }); }
         }).RequireRateLimiting(Hosting.NadaWebServices.SamplingPolicy);
@@ -109,7 +110,10 @@ public static class FileEndpoints
         }).RequireRateLimiting(Hosting.NadaWebServices.SamplingPolicy);
     }
 
-    internal static string Slug(string text)
+    /// <summary>The start of a domain's download file names: nada-TARGET-ID8.</summary>
+    private static string DownloadName(DomainRecord d) => $"nada-{Slug(d.TargetText)}-{d.Id.ToString("N")[..8]}";
+
+    private static string Slug(string text)
     {
         var s = new string(text.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-').ToArray()).Trim('-');
         return s.Length == 0 ? "domain" : s[..Math.Min(s.Length, 40)];

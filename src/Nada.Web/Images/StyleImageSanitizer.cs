@@ -25,9 +25,7 @@ public sealed class StyleImageSanitizer(IOptions<LimitsOptions> limits)
     public byte[] ToPng(string fileName, byte[] bytes)
     {
         using var bitmap = Decode(fileName, bytes);
-        using var image = SKImage.FromBitmap(bitmap);
-        using var png = image.Encode(SKEncodedImageFormat.Png, 100);
-        return png.ToArray();
+        return EncodePng(bitmap);
     }
 
     /// <summary>
@@ -44,11 +42,16 @@ public sealed class StyleImageSanitizer(IOptions<LimitsOptions> limits)
             int w = Math.Max(1, (int)Math.Round(bitmap.Width * scale)), h = Math.Max(1, (int)Math.Round(bitmap.Height * scale));
             using var small = bitmap.Resize(new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Premul), new SKSamplingOptions(SKCubicResampler.Mitchell))
                 ?? throw new InvalidImageException($"'{SafeName(fileName)}' could not be scaled down for its preview.");
-            using var image = SKImage.FromBitmap(small);
-            using var png = image.Encode(SKEncodedImageFormat.Png, 100);
-            return new UploadPreview(png.ToArray(), bitmap.Width, bitmap.Height);
+            return new UploadPreview(EncodePng(small), bitmap.Width, bitmap.Height);
         }
         finally { _decodes.Release(); }
+    }
+
+    private static byte[] EncodePng(SKBitmap bitmap)
+    {
+        using var image = SKImage.FromBitmap(bitmap);
+        using var png = image.Encode(SKEncodedImageFormat.Png, 100);
+        return png.ToArray();
     }
 
     /// <summary>The upload's pixels after the size, pixel-count and decode checks.</summary>
