@@ -31,6 +31,7 @@ public static class HangfireSetup
         services.AddSingleton<PendingOutcomes>();
         services.AddSingleton<DiskReserve>();
         services.AddSingleton<RunningJobs>();
+        services.AddSingleton<RecoveryGate>();
         services.AddSingleton<JobLifecycle>();
         services.AddTransient<JobRunner>();
         services.AddScoped<JobService>();

@@ -18,6 +18,7 @@ public sealed class JobRecovery(
     ServerIdentity server,
     RunningJobs running,
     PendingOutcomes pending,
+    RecoveryGate gate,
     ProgressStore store,
     IOptions<JobsOptions> options,
     TimeProvider clock,
@@ -27,6 +28,7 @@ public sealed class JobRecovery(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         bool recovered = tickets.LocalSlots == 0;
+        if (recovered) gate.Open();
         var period = TimeSpan.FromSeconds(Math.Max(0.2, options.Value.SweepSeconds));
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -36,6 +38,7 @@ public sealed class JobRecovery(
                 {
                     await RecoverOwnAsync(stoppingToken);
                     recovered = true;
+                    gate.Open();
                 }
                 await SweepAsync(stoppingToken);
             }
@@ -45,12 +48,15 @@ public sealed class JobRecovery(
         }
     }
 
-    /// <summary>Jobs this box was running when it stopped go back to the queue at once.</summary>
+    /// <summary>
+    /// Jobs this box was running when it stopped go back to the queue at once. Runs before this box claims anything
+    /// (<see cref="RecoveryGate"/>), so every running job with this box's name is one of the stopped process.
+    /// </summary>
     public async Task RecoverOwnAsync(CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var ids = await db.Jobs.Where(j => j.Status == JobStatus.Running && (j.ServerId == server.Name || j.ServerId == null))
-            .Select(j => j.Id).ToListAsync(ct);
+        var ids = (await db.Jobs.Where(j => j.Status == JobStatus.Running && (j.ServerId == server.Name || j.ServerId == null))
+            .Select(j => j.Id).ToListAsync(ct)).Where(id => !running.IsRunningHere(id)).ToList();
         await Requeue(db, ids, "was running on this box when it stopped", ct);
         if (await db.Jobs.AnyAsync(j => j.Status == JobStatus.Queued, ct)) tickets.FillIdleSlots();
     }

@@ -11,7 +11,7 @@ namespace Nada.Web.Jobs;
 /// until none may start. So the order is decided when a GPU frees up, not when jobs were submitted, and a lost ticket
 /// (in-memory storage after a crash) loses no job: the database is the queue.
 /// </summary>
-public sealed class JobRunner(IDbContextFactory<NadaDbContext> dbFactory, JobDispatcher dispatcher, JobLifecycle lifecycle, JobTickets tickets)
+public sealed class JobRunner(IDbContextFactory<NadaDbContext> dbFactory, JobDispatcher dispatcher, JobLifecycle lifecycle, JobTickets tickets, RecoveryGate recovered)
 {
     /// <summary>Runs queued jobs until none may start. Hangfire fires <paramref name="cancellationToken"/> on shutdown.</summary>
     [Queue(JobTickets.Queue)]
@@ -22,6 +22,8 @@ public sealed class JobRunner(IDbContextFactory<NadaDbContext> dbFactory, JobDis
         tickets.Started();
         try
         {
+            // Nothing is claimed before the jobs of this box's previous process are back in the queue.
+            recovered.WaitAsync(cancellationToken).GetAwaiter().GetResult();
             while (!cancellationToken.IsCancellationRequested)
             {
                 using var db = dbFactory.CreateDbContext();

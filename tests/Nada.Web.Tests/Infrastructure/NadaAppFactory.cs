@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Nada.Core.Service;
 using Nada.Web.Tests.Fakes;
 
@@ -74,14 +75,14 @@ public sealed class NadaAppFactory : WebApplicationFactory<Program>
     /// The app with the real TorchSharp engine and the tiny parity networks (NADA_PARITY_DIR) as its models:
     /// <c>generators/tiny-stylegan2.pt</c> and <c>clip/tiny-clip-vit.pt</c>.
     /// </summary>
-    public static NadaAppFactory TorchOnTinyNetworks(string prefix)
+    public static NadaAppFactory TorchOnTinyNetworks(string prefix, Action<IServiceCollection>? services = null)
     {
         string data = TestPaths.NewTempDir(prefix);
         Directory.CreateDirectory(Path.Combine(data, "models", "generators"));
         Directory.CreateDirectory(Path.Combine(data, "models", "clip"));
         File.Copy(Nada.Core.Tests.ParityFiles.File("stylegan2_rosinality.pt"), Path.Combine(data, "models", "generators", "tiny-stylegan2.pt"));
         File.Copy(Nada.Core.Tests.ParityFiles.File("clip_openai_tiny_vit.pt"), Path.Combine(data, "models", "clip", "tiny-clip-vit.pt"));
-        return new NadaAppFactory(data, new Dictionary<string, string> { ["Engine:Kind"] = "torch", ["Evaluation:Samples"] = "4" });
+        return new NadaAppFactory(data, new Dictionary<string, string> { ["Engine:Kind"] = "torch", ["Evaluation:Samples"] = "4" }, services);
     }
 
     /// <summary>True when the test fakes stand in for the engine.</summary>
@@ -112,6 +113,9 @@ public sealed class NadaAppFactory : WebApplicationFactory<Program>
     /// <summary>The fake engine of this host, to see how it was called.</summary>
     public FakeAdaptationEngine Engine => Services.GetRequiredService<FakeAdaptationEngine>();
 
+    /// <summary>What the server logged at warning level and above (for assertion messages).</summary>
+    public ServerLog ServerLog { get; } = new();
+
     /// <summary>A client with its own cookie jar talking to the real port (from <paramref name="localAddress"/>, e.g. 127.0.0.2).</summary>
     public ApiClient NewClient(System.Net.IPAddress? localAddress = null) => new(BaseAddress, localAddress);
 
@@ -141,6 +145,7 @@ public sealed class NadaAppFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         foreach (var (k, v) in _settings) builder.UseSetting(k, v);
+        builder.ConfigureLogging(logging => logging.AddProvider(ServerLog));
         if (!_settings.ContainsKey("environment")) builder.UseEnvironment("Development");
         if (_services is not null) builder.ConfigureTestServices(_services);
         if (!UsesFakeEngine) return;

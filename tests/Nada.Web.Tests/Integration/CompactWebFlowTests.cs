@@ -61,7 +61,7 @@ public sealed class CompactWebFlowTests(ITestOutputHelper output) : IAsyncLifeti
         using var bob = await _app.NewUserAsync("bob");
         var jobId = await alice.SubmitAsync(Compact("sketch", "oil painting"));
         var job = await alice.WaitForAsync(jobId, j => j.Status is JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled, 300);
-        Assert.True(job.Status == JobStatus.Succeeded, $"job ended {job.Status}: {job.Error}");
+        Assert.True(job.Status == JobStatus.Succeeded, $"job ended {job.Status}: {job.Error}\n{_app.ServerLog}");
 
         var mine = (await alice.Http.GetFromJsonAsync<List<DomainDto>>("/api/domains", ApiClient.Json))!;
         Assert.Equal(2, mine.Count);
@@ -198,8 +198,8 @@ public sealed class CompactWebFlowTests(ITestOutputHelper output) : IAsyncLifeti
             Photo: photo, Steps: 3, PreviewEvery: 3));
         var adapted = await alice.WaitForAsync(adaptId, j => j.Status is not (JobStatus.Queued or JobStatus.Running), 300);
         var inverted = await alice.WaitForAsync(invertId, j => j.Status is not (JobStatus.Queued or JobStatus.Running), 300);
-        Assert.True(adapted.Status == JobStatus.Succeeded, $"adaptation: {adapted.Status} {adapted.Error}");
-        Assert.True(inverted.Status == JobStatus.Succeeded, $"inversion: {inverted.Status} {inverted.Error}");
+        Assert.True(adapted.Status == JobStatus.Succeeded, $"adaptation: {adapted.Status} {adapted.Error}\n{_app.ServerLog}");
+        Assert.True(inverted.Status == JobStatus.Succeeded, $"inversion: {inverted.Status} {inverted.Error}\n{_app.ServerLog}");
         var domain = adapted.DomainId!.Value;
 
         var reconstruction = await alice.Http.GetByteArrayAsync($"/api/edits/{invertId}/render");
@@ -218,7 +218,7 @@ public sealed class CompactWebFlowTests(ITestOutputHelper output) : IAsyncLifeti
         var jobId = await alice.SubmitAsync(new SubmitJobDto("tiny-stylegan2.pt", ["tiny-clip-vit.pt"], "photo", "sketch", 2,
             Options: new AdaptationOptions { SampleEvery = 2, CheckpointEvery = 2, PreviewSamples = 2 }));
         var job = await alice.WaitForAsync(jobId, j => j.Status is JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled, 300);
-        Assert.True(job.Status == JobStatus.Succeeded, $"job ended {job.Status}: {job.Error}");
+        Assert.True(job.Status == JobStatus.Succeeded, $"job ended {job.Status}: {job.Error}\n{_app.ServerLog}");
         var d = (await alice.Http.GetFromJsonAsync<DomainDto>($"/api/domains/{job.DomainId}", ApiClient.Json))!;
         Assert.Equal("Full", d.Kind);
         Assert.NotNull(d.Scores);

@@ -80,7 +80,7 @@ public sealed class TorchEditFlowTests(TorchEditApp fixture) : IClassFixture<Tor
 
         var done = await finished.Task.WaitAsync(TimeSpan.FromMinutes(2));
         var status = await alice.GetJobAsync(jobId);
-        Assert.True(done.Status == JobStatus.Succeeded, $"edit ended {done.Status}: {status?.Error}");
+        Assert.True(done.Status == JobStatus.Succeeded, $"edit ended {done.Status}: {status?.Error}\n{App.ServerLog}");
         Assert.Equal(Enumerable.Range(1, 6), status!.Losses.Select(l => l.Step).Order());
         Assert.All(status.Losses, l => Assert.InRange(l.Losses[Nada.Core.Editing.EditProgress.ClipScoreName], -1.0, 1.0));
         var previewSteps = previews.Select(p => p.Step).Concat(joined.Previews.Select(p => p.Step)).ToHashSet();
@@ -137,11 +137,11 @@ public sealed class TorchEditFlowTests(TorchEditApp fixture) : IClassFixture<Tor
         var invertId = await TorchEditApp.SubmitEditAsync(alice, new SubmitEditDto("photo-invert", EditInput.ModelChoice(TorchEditApp.Generator),
             Photo: photo, Steps: 5, PreviewEvery: 2));
         var inverted = await alice.WaitForAsync(invertId, j => j.Status is not (JobStatus.Queued or JobStatus.Running), timeoutSeconds: 90);
-        Assert.True(inverted.Status == JobStatus.Succeeded, $"inversion: {inverted.Status} {inverted.Error}");
+        Assert.True(inverted.Status == JobStatus.Succeeded, $"inversion: {inverted.Status} {inverted.Error}\n{App.ServerLog}");
         Assert.Equal(Enumerable.Range(1, 5), inverted.Losses.Select(l => l.Step).Order());
         Assert.True(inverted.Previews.Count >= 2, $"previews: {inverted.Previews.Count}");
         var adapted = await alice.WaitForAsync(adaptId, j => j.Status is not (JobStatus.Queued or JobStatus.Running), timeoutSeconds: 90);
-        Assert.True(adapted.Status == JobStatus.Succeeded, $"adaptation: {adapted.Status} {adapted.Error}");
+        Assert.True(adapted.Status == JobStatus.Succeeded, $"adaptation: {adapted.Status} {adapted.Error}\n{App.ServerLog}");
         var domain = adapted.DomainId!.Value;
 
         var edit = await alice.Http.GetFromJsonAsync<EditSummaryDto>($"/api/edits/{invertId}", ApiClient.Json);
@@ -180,7 +180,7 @@ public sealed class TorchEditFlowTests(TorchEditApp fixture) : IClassFixture<Tor
         var onDomainEdit = await TorchEditApp.SubmitEditAsync(alice, new SubmitEditDto("latent-edit", EditInput.DomainChoice(domain), [TorchEditApp.Clip],
             "a smiling face", EditSource.Latent, LatentJobId: invertId, Steps: 2, PreviewEvery: 1));
         var domainEdit = await alice.WaitForAsync(onDomainEdit, j => j.Status is not (JobStatus.Queued or JobStatus.Running), timeoutSeconds: 60);
-        Assert.True(domainEdit.Status == JobStatus.Succeeded, $"edit on the domain: {domainEdit.Status} {domainEdit.Error}");
+        Assert.True(domainEdit.Status == JobStatus.Succeeded, $"edit on the domain: {domainEdit.Status} {domainEdit.Error}\n{App.ServerLog}");
         // ... but that edit's latent (made with the domain) is refused by the base model, naming both generators.
         var mismatchId = await TorchEditApp.SubmitEditAsync(alice, new SubmitEditDto("latent-edit", EditInput.ModelChoice(TorchEditApp.Generator), [TorchEditApp.Clip],
             "a smiling face", EditSource.Latent, LatentJobId: onDomainEdit, Steps: 2));
@@ -200,7 +200,7 @@ public sealed class TorchEditFlowTests(TorchEditApp fixture) : IClassFixture<Tor
         var jobId = await TorchEditApp.SubmitEditAsync(alice, new SubmitEditDto("latent-edit", EditInput.ModelChoice(TorchEditApp.Generator), [TorchEditApp.Clip],
             "a smiling face", EditSource.Photo, Photo: photo, Steps: 3, InversionSteps: 4, PreviewEvery: 2));
         var done = await alice.WaitForAsync(jobId, j => j.Status is not (JobStatus.Queued or JobStatus.Running), timeoutSeconds: 60);
-        Assert.True(done.Status == JobStatus.Succeeded, $"{done.Status}: {done.Error}");
+        Assert.True(done.Status == JobStatus.Succeeded, $"{done.Status}: {done.Error}\n{App.ServerLog}");
         Assert.Equal(7, done.TotalSteps);
         Assert.Equal(Enumerable.Range(1, 7), done.Losses.Select(l => l.Step));
         Assert.All(done.Losses.Take(4), l => Assert.DoesNotContain(Nada.Core.Editing.EditProgress.ClipScoreName, l.Losses.Keys));   // inversion

@@ -45,7 +45,7 @@ public sealed class TorchEngineFlowTests : IAsyncLifetime
 
         var done = await finished.Task.WaitAsync(TimeSpan.FromMinutes(3));
         var status = await alice.GetJobAsync(jobId);
-        Assert.True(done.Status == JobStatus.Succeeded, $"job ended {done.Status}: {status?.Error}");
+        Assert.True(done.Status == JobStatus.Succeeded, $"job ended {done.Status}: {status?.Error}\n{_app.ServerLog}");
         Assert.NotNull(status);
         Assert.Equal(Enumerable.Range(1, 9), status.Losses.Select(l => l.Step).Order());
         Assert.All(status.Losses, l => Assert.InRange(l.Losses["directional"], 0.0, 2.0));

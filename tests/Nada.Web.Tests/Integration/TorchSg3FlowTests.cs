@@ -66,7 +66,7 @@ public sealed class TorchSg3FlowTests : IAsyncLifetime
             "a smiling face", EditSource.Seed, Seed: 3, Steps: 3, PreviewEvery: 1));
 
         var adapted = await alice.WaitForAsync(adaptId, j => j.Status is not (JobStatus.Queued or JobStatus.Running), timeoutSeconds: 180);
-        Assert.True(adapted.Status == JobStatus.Succeeded, $"adaptation: {adapted.Status} {adapted.Error}");
+        Assert.True(adapted.Status == JobStatus.Succeeded, $"adaptation: {adapted.Status} {adapted.Error}\n{_app.ServerLog}");
         var domain = adapted.DomainId!.Value;
 
         // Sampling: the identity transform is the plain render; translation and rotation change the images.
@@ -87,7 +87,7 @@ public sealed class TorchSg3FlowTests : IAsyncLifetime
 
         // A photo inverted on the SG3 base blends with the SG3 domain (alpha 0 = source, 1 = domain).
         var inverted = await alice.WaitForAsync(invertId, j => j.Status is not (JobStatus.Queued or JobStatus.Running), timeoutSeconds: 120);
-        Assert.True(inverted.Status == JobStatus.Succeeded, $"inversion: {inverted.Status} {inverted.Error}");
+        Assert.True(inverted.Status == JobStatus.Succeeded, $"inversion: {inverted.Status} {inverted.Error}\n{_app.ServerLog}");
         var source = await PngAsync(alice, $"/api/edits/{invertId}/render");
         var onDomain = await PngAsync(alice, $"/api/edits/{invertId}/render?on={domain}");
         Assert.Equal(source, await PngAsync(alice, $"/api/edits/{invertId}/render?alpha=0&domainIds={domain}"));
@@ -95,7 +95,7 @@ public sealed class TorchSg3FlowTests : IAsyncLifetime
         Assert.NotEqual(source, onDomain);
 
         var edited = await alice.WaitForAsync(editId, j => j.Status is not (JobStatus.Queued or JobStatus.Running), timeoutSeconds: 120);
-        Assert.True(edited.Status == JobStatus.Succeeded, $"edit: {edited.Status} {edited.Error}");
+        Assert.True(edited.Status == JobStatus.Succeeded, $"edit: {edited.Status} {edited.Error}\n{_app.ServerLog}");
         var summary = await alice.Http.GetFromJsonAsync<EditSummaryDto>($"/api/edits/{editId}", ApiClient.Json);
         Assert.Equal(["image", "latent", "start", "strip"], summary!.Files.Keys.Order());
         Assert.NotEqual(await PngAsync(alice, summary.Files["start"]), await PngAsync(alice, summary.Files["image"]));

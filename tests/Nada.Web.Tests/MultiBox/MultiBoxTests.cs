@@ -58,13 +58,39 @@ public sealed class MultiBoxTests(ITestOutputHelper output) : IDisposable
     private static SubmitJobDto TinyJob(int iterations) => new("tiny-stylegan2.pt", ["tiny-clip-vit.pt"], "photo", "sketch", iterations,
         Options: new AdaptationOptions { SampleEvery = 4, CheckpointEvery = 4, PreviewSamples = 1 });
 
+    private readonly List<(string Name, ServerProcess Box)> _boxes = [];
+
+    private ServerProcess Keep(string name, ServerProcess box)
+    {
+        _boxes.Add((name, box));
+        return box;
+    }
+
     [Fact]
     public async Task WebBoxAndTrainingBoxes_OneSite_LiveViewThroughRedis_TakeOverAfterAKill_RedisOutage_DatabaseOutage()
     {
+        try
+        {
+            await Scenario();
+        }
+        catch
+        {
+            // What each box logged (warnings and the engine's information), to see why without running it again.
+            foreach (var (name, box) in _boxes)
+            {
+                var log = box.Log;
+                output.WriteLine($"==== {name} (last 30000 characters of its log)\n{(log.Length > 30000 ? log[^30000..] : log)}");
+            }
+            throw;
+        }
+    }
+
+    private async Task Scenario()
+    {
         CopyTinyModels();
         var db = _pg.CreateDatabase("site");
-        await using var a = await ServerProcess.StartAsync(_data, Box("box-a", "web", db));
-        await using var b = await ServerProcess.StartAsync(_data, Box("box-b", "both", db));
+        await using var a = Keep("box-a", await ServerProcess.StartAsync(_data, Box("box-a", "web", db)));
+        await using var b = Keep("box-b", await ServerProcess.StartAsync(_data, Box("box-b", "both", db)));
 
         // Sign up and submit on A (which trains nothing); B trains; A's hub gets every step and preview through Redis.
         using var user = a.NewClient();
@@ -109,7 +135,7 @@ public sealed class MultiBoxTests(ITestOutputHelper output) : IDisposable
         var second = await user.SubmitAsync(TinyJob(24));
         await user.WaitForAsync(second, j => j.Step >= 9, timeoutSeconds: 180);
         b.Kill();
-        await using var c = await ServerProcess.StartAsync(_data, Box("box-c", "train", db));
+        await using var c = Keep("box-c", await ServerProcess.StartAsync(_data, Box("box-c", "train", db)));
         using (var onC = c.NewClient())
             Assert.Equal(HttpStatusCode.NotFound, (await onC.Http.GetAsync($"/api/share/{token}")).StatusCode);   // a training-only box serves no API
         var completed = await user.WaitForStatusAsync(second, JobStatus.Succeeded, timeoutSeconds: 300);
