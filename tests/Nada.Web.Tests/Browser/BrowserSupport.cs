@@ -1,3 +1,5 @@
+using System.Text;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 
 namespace Nada.Web.Tests.Browser;
@@ -5,8 +7,33 @@ namespace Nada.Web.Tests.Browser;
 /// <summary>Launching Debian's Chromium (no browser download) and the waits the Blazor pages need.</summary>
 internal static class BrowserSupport
 {
-    /// <summary>Wait for the address only: Blazor may patch the page without a new "load" event (enhanced navigation).</summary>
-    public static readonly PageWaitForURLOptions UrlCommitted = new() { WaitUntil = WaitUntilState.Commit };
+    /// <summary>
+    /// Waits until the page's address matches <paramref name="glob"/> (Playwright's URL glob: <c>**</c> any characters,
+    /// <c>*</c> any but '/', everything else literal), by polling the address as an expectation does. Not
+    /// <c>WaitForURLAsync</c>: it checks the address, then subscribes to navigation events, and an event delivered
+    /// between the two is lost (playwright-dotnet issue 3364), so a job page reached by Blazor's client-side navigation
+    /// timed out after 30 s with the page on screen. Only the address is awaited: Blazor patches pages without a new
+    /// "load" event (enhanced navigation).
+    /// </summary>
+    public static Task WaitForAddressAsync(IPage page, string glob, float timeoutMs = 30_000) =>
+        WaitForAddressAsync(page, GlobPattern(glob), timeoutMs);
+
+    /// <summary>Waits until the page's address matches <paramref name="pattern"/> (see the glob overload).</summary>
+    public static Task WaitForAddressAsync(IPage page, Regex pattern, float timeoutMs = 30_000) =>
+        Assertions.Expect(page).ToHaveURLAsync(pattern, new PageAssertionsToHaveURLOptions { Timeout = timeoutMs });
+
+    /// <summary>A URL glob as an anchored regular expression.</summary>
+    public static Regex GlobPattern(string glob)
+    {
+        var sb = new StringBuilder("^");
+        for (int i = 0; i < glob.Length; i++)
+        {
+            if (glob[i] != '*') sb.Append(Regex.Escape(glob[i].ToString()));
+            else if (i + 1 < glob.Length && glob[i + 1] == '*') { sb.Append(".*"); i++; }
+            else sb.Append("[^/]*");
+        }
+        return new Regex(sb.Append('$').ToString());
+    }
 
     /// <summary>The input of a MudBlazor field (the id may sit on the input or on its wrapper).</summary>
     public static ILocator Input(IPage page, string id) => page.Locator($"input{id}, {id} input").First;
@@ -67,6 +94,6 @@ internal static class BrowserSupport
         await page.FillAsync("#password", "User-pass-1");
         await page.FillAsync("#confirm", "User-pass-1");
         await page.ClickAsync("#sign-up");
-        await page.WaitForURLAsync("**/submit", UrlCommitted);
+        await WaitForAddressAsync(page, "**/submit");
     }
 }

@@ -51,7 +51,7 @@ public sealed class BrowserTests(AppFixture fixture) : IDisposable
         await page.FillAsync("#confirm", "User-pass-1");
         await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "01-sign-up.png") });
         await page.ClickAsync("#sign-up");
-        await page.WaitForURLAsync("**/submit", UrlCommitted);
+        await WaitForAddressAsync(page, "**/submit");
         await Assertions.Expect(page.Locator("#signed-in-as")).ToHaveTextAsync(email);
 
         // Submit: an invalid form first (same source and target), then a valid one.
@@ -83,7 +83,7 @@ public sealed class BrowserTests(AppFixture fixture) : IDisposable
         await Input(page, "#opt-k").PressAsync("Tab");
         await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "02b-advanced.png"), FullPage = true });
         await page.ClickAsync("#submit-job");
-        await page.WaitForURLAsync("**/jobs/*", UrlCommitted);
+        await WaitForAddressAsync(page, "**/jobs/*");
 
         // Live view: a preview grid appears and is a real image; losses are charted.
         var preview = page.Locator("#preview-image");
@@ -106,7 +106,7 @@ public sealed class BrowserTests(AppFixture fixture) : IDisposable
         await Assertions.Expect(page.Locator(".domain-title").First).ToContainTextAsync("pencil sketch");
         await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "05-gallery.png"), FullPage = true });
         await page.Locator(".domain-card a").First.ClickAsync();
-        await page.WaitForURLAsync("**/domains/*", UrlCommitted);
+        await WaitForAddressAsync(page, "**/domains/*");
         await WaitForInteractiveAsync(page);
         await Input(page, "#seeds").FillAsync("11, 12, 13");
         await page.ClickAsync("#sample");
@@ -140,16 +140,16 @@ public sealed class BrowserTests(AppFixture fixture) : IDisposable
         await page.ClickAsync("#sign-out");
         await Assertions.Expect(page.Locator("a[href='/account/login']").First).ToBeVisibleAsync();
         await page.GotoAsync("/gallery");
-        await page.WaitForURLAsync("**/account/login**", UrlCommitted);
+        await WaitForAddressAsync(page, "**/account/login**");
 
         // The admin signs in through the form and sees the job in the queue page and the Hangfire dashboard.
         var admin = await NewPageAsync(browser, _app.BaseAddress, 30_000);   // Playwright's default timeout
         await admin.GotoAsync("/admin/queue");
-        await admin.WaitForURLAsync("**/account/login**", UrlCommitted);
+        await WaitForAddressAsync(admin, "**/account/login**");
         await admin.FillAsync("#email", NadaAppFactory.AdminEmail);
         await admin.FillAsync("#password", NadaAppFactory.AdminPassword);
         await admin.ClickAsync("#sign-in");
-        await admin.WaitForURLAsync("**/admin/queue", UrlCommitted);
+        await WaitForAddressAsync(admin, "**/admin/queue");
         await Assertions.Expect(admin.Locator(".queue-succeeded")).ToContainTextAsync(email);
         await Assertions.Expect(admin.Locator("#device-status")).ToContainTextAsync("cpu");
         await Assertions.Expect(admin.Locator("#device-status")).ToContainTextAsync("0 of 1");   // no job runs; one slot

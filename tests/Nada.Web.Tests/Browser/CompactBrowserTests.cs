@@ -43,7 +43,7 @@ public sealed class CompactBrowserTests(ITestOutputHelper output) : IAsyncLifeti
             await Input(page, "#iterations").PressAsync("Tab");
             await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "compact-01-submit.png"), FullPage = true });
             await page.ClickAsync("#submit-job");
-            await page.WaitForURLAsync("**/jobs/*", UrlCommitted);
+            await WaitForAddressAsync(page, "**/jobs/*");
             await Assertions.Expect(page.Locator("#job-live")).ToHaveAttributeAsync("data-status", "Succeeded", new() { Timeout = 300_000 });
             output.WriteLine($"job done after {clock.Elapsed.TotalSeconds:0} s");
 
@@ -75,7 +75,7 @@ public sealed class CompactBrowserTests(ITestOutputHelper output) : IAsyncLifeti
 
             await Input(page, "#mix-name").FillAsync("sketchy paint");
             await page.ClickAsync("#mix-save");
-            await page.WaitForURLAsync("**/domains/*", UrlCommitted);
+            await WaitForAddressAsync(page, "**/domains/*");
             await WaitForInteractiveAsync(page);
             await Assertions.Expect(page.Locator("#page-title")).ToContainTextAsync("sketchy paint");
             await Assertions.Expect(page.Locator("#mix-recipe")).ToContainTextAsync("0.5");

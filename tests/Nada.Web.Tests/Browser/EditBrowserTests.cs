@@ -38,7 +38,7 @@ public sealed class EditBrowserTests(TorchEditApp fixture) : IClassFixture<Torch
             await Input(page, "#edit-steps").PressAsync("Tab");
             await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "edit-01-form.png"), FullPage = true });
             await page.ClickAsync("#submit-edit");
-            await page.WaitForURLAsync("**/jobs/*", UrlCommitted);
+            await WaitForAddressAsync(page, "**/jobs/*");
 
             // The live image appears and is a real image; the score is charted.
             await page.WaitForFunctionAsync("() => { const i = document.querySelector('#preview-image'); return i && i.complete && i.naturalWidth > 0; }");
@@ -108,7 +108,7 @@ public sealed class EditBrowserTests(TorchEditApp fixture) : IClassFixture<Torch
             await Input(page, "#photo-steps").PressAsync("Tab");
             await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "edit-05-photo-upload.png"), FullPage = true });
             await page.ClickAsync("#submit-photo");
-            await page.WaitForURLAsync("**/jobs/*", UrlCommitted);
+            await WaitForAddressAsync(page, "**/jobs/*");
             var inversionId = Guid.Parse(page.Url.Split('/')[^1]);
             await Assertions.Expect(page.Locator("#blend-link")).ToBeVisibleAsync(new() { Timeout = 60_000 });
             await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "edit-06-photo-inverted.png"), FullPage = true });
@@ -120,7 +120,7 @@ public sealed class EditBrowserTests(TorchEditApp fixture) : IClassFixture<Torch
                 await Task.Delay(100);
             }
             await page.ClickAsync("#blend-link");
-            await page.WaitForURLAsync("**/photo?job=*", UrlCommitted);
+            await WaitForAddressAsync(page, "**/photo?job=*");
             await WaitForInteractiveAsync(page);
             await Assertions.Expect(page.Locator(".domain-check")).ToHaveCountAsync(1);
             await page.WaitForFunctionAsync("() => ['#blend-original', '#blend-source', '#blend-image'].every(s => { const i = document.querySelector(s); return i && i.complete && i.naturalWidth > 0; })");

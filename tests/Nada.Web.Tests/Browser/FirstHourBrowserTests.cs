@@ -65,7 +65,7 @@ public sealed class FirstHourBrowserTests(AppFixture fixture) : IDisposable
         await Input(page, "#iterations").PressAsync("Tab");
         await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "first-hour-01-submit-examples.png"), FullPage = true });
         await page.ClickAsync("#submit-job");
-        await page.WaitForURLAsync("**/jobs/*", UrlCommitted);
+        await WaitForAddressAsync(page, "**/jobs/*");
         var jobId = Guid.Parse(page.Url.Split('/')[^1]);
 
         // While it runs: elapsed time, speed and time left.
@@ -108,7 +108,7 @@ public sealed class FirstHourBrowserTests(AppFixture fixture) : IDisposable
         await page.GotoAsync($"/jobs/{jobId}");
         await WaitForInteractiveAsync(page);
         await page.ClickAsync("#train-again");
-        await page.WaitForURLAsync(new Regex($@"/submit\?job={jobId}$"), UrlCommitted);
+        await WaitForAddressAsync(page, new Regex($@"/submit\?job={jobId}$"));
         await Assertions.Expect(page.Locator("#rerun-note")).ToContainTextAsync("dog");
         await Assertions.Expect(Input(page, "#source-text")).ToHaveValueAsync("dog");
         await Assertions.Expect(Input(page, "#target-text")).ToHaveValueAsync("cat");
@@ -199,13 +199,14 @@ public sealed class FirstHourBrowserTests(AppFixture fixture) : IDisposable
         await AssertFitsAsync(visitor, "compare page");
         await visitor.ScreenshotAsync(new() { Path = Path.Combine(shots, "first-hour-phone-compare.png"), FullPage = true });
         await visitor.GotoAsync("/gallery");
+        await WaitForInteractiveAsync(visitor);   // the forget button works only once the page is interactive
         await visitor.Locator($".shared-item:has(a.explore-open[href='/s/{publicToken}']) .shared-forget").ClickAsync();
         await Assertions.Expect(visitor.Locator("#shared-empty")).ToBeVisibleAsync();
         await visitorContext.CloseAsync();
 
         // Compare: the base generator and the domain on the same seeds, one row each.
         await page.ClickAsync("#compare-domain");
-        await page.WaitForURLAsync("**/compare?d=*", UrlCommitted);
+        await WaitForAddressAsync(page, "**/compare?d=*");
         await Assertions.Expect(page.Locator("tr.compare-base-row img.compare-image")).ToHaveCountAsync(4);
         await Assertions.Expect(page.Locator("tr.compare-domain-row img.compare-image")).ToHaveCountAsync(4);
         await page.WaitForFunctionAsync("() => [...document.querySelectorAll('img.compare-image')].every(i => i.complete && i.naturalWidth > 0)");
@@ -231,7 +232,7 @@ public sealed class FirstHourBrowserTests(AppFixture fixture) : IDisposable
         await WaitForInteractiveAsync(page);
         await page.ClickAsync("#delete-domain");
         await page.GetByRole(AriaRole.Button, new() { Name = "Delete", Exact = true }).ClickAsync();
-        await page.WaitForURLAsync("**/gallery", UrlCommitted);
+        await WaitForAddressAsync(page, "**/gallery");
         Assert.False(Directory.Exists(domainDir), "the domain folder is still there");
         using (var anonymous = _app.NewClient())
         {
@@ -249,7 +250,7 @@ public sealed class FirstHourBrowserTests(AppFixture fixture) : IDisposable
         await Assertions.Expect(page.Locator("#domain-link")).ToHaveCountAsync(0);   // the domain is gone
         await page.ClickAsync("#delete-job");
         await page.GetByRole(AriaRole.Button, new() { Name = "Delete", Exact = true }).ClickAsync();
-        await page.WaitForURLAsync("**/jobs", UrlCommitted);
+        await WaitForAddressAsync(page, "**/jobs");
         Assert.False(Directory.Exists(runDir), "the run folder is still there");
         await page.GotoAsync($"/jobs/{jobId}");
         await Assertions.Expect(page.Locator("#job-not-found")).ToBeVisibleAsync();
@@ -266,12 +267,12 @@ public sealed class FirstHourBrowserTests(AppFixture fixture) : IDisposable
         {
             // Signed out, the dashboard sends a browser to sign in and back.
             await page.GotoAsync("/hangfire");
-            await page.WaitForURLAsync(new Regex(@"/account/login\?returnUrl=%2Fhangfire$"), UrlCommitted);
+            await WaitForAddressAsync(page, new Regex(@"/account/login\?returnUrl=%2Fhangfire$"));
             await AssertFitsAsync(page, "/account/login");
             await page.FillAsync("#email", NadaAppFactory.AdminEmail);
             await page.FillAsync("#password", NadaAppFactory.AdminPassword);
             await page.ClickAsync("#sign-in");
-            await page.WaitForURLAsync("**/hangfire", UrlCommitted);
+            await WaitForAddressAsync(page, "**/hangfire");
             await Assertions.Expect(page.Locator("body")).ToContainTextAsync("NadaWeb jobs");
 
             // The admin models page (the full registry) fits 1400 px: no horizontal scrolling, each name on one line.
@@ -317,7 +318,7 @@ public sealed class FirstHourBrowserTests(AppFixture fixture) : IDisposable
             // A link of the menu works (client-side navigation), and sign-out is in the menu too.
             await page.Locator("#nav-menu button").First.ClickAsync();
             await page.Locator("#nav-menu-list a[href='/gallery']").ClickAsync();
-            await page.WaitForURLAsync("**/gallery", UrlCommitted);
+            await WaitForAddressAsync(page, "**/gallery");
             await Assertions.Expect(page.Locator("#page-title")).ToContainTextAsync("domains");
             await page.Locator("#nav-menu button").First.ClickAsync();
             await page.ClickAsync("#nav-menu-sign-out");
@@ -326,11 +327,11 @@ public sealed class FirstHourBrowserTests(AppFixture fixture) : IDisposable
             // Signed in without the Admin role, the dashboard answers with the "not allowed" page.
             await SignUpAsync(page, $"phone-{Guid.NewGuid():N}@nada.test");
             await page.GotoAsync("/hangfire");
-            await page.WaitForURLAsync("**/account/denied", UrlCommitted);
+            await WaitForAddressAsync(page, "**/account/denied");
             await Assertions.Expect(page.Locator("body")).ToContainTextAsync("You are not allowed to see that page.");
             // ... the same page /admin/queue answers with.
             await page.GotoAsync("/admin/queue");
-            await page.WaitForURLAsync("**/account/denied?ReturnUrl=%2Fadmin%2Fqueue", UrlCommitted);
+            await WaitForAddressAsync(page, "**/account/denied?ReturnUrl=%2Fadmin%2Fqueue");
             await Assertions.Expect(page.Locator("body")).ToContainTextAsync("You are not allowed to see that page.");
             // A user's menu has no admin links.
             await page.GotoAsync("/gallery");

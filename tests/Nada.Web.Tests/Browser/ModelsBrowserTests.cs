@@ -48,11 +48,11 @@ public sealed class ModelsBrowserTests : IAsyncLifetime
         try
         {
             await page.GotoAsync("/admin/models");
-            await page.WaitForURLAsync("**/account/login**", new() { WaitUntil = WaitUntilState.Commit });
+            await WaitForAddressAsync(page, "**/account/login**");
             await page.FillAsync("#email", NadaAppFactory.AdminEmail);
             await page.FillAsync("#password", NadaAppFactory.AdminPassword);
             await page.ClickAsync("#sign-in");
-            await page.WaitForURLAsync("**/admin/models", new() { WaitUntil = WaitUntilState.Commit });
+            await WaitForAddressAsync(page, "**/admin/models");
             await page.WaitForFunctionAsync("() => window.Blazor && document.querySelector('.mud-layout')");
             await page.WaitForTimeoutAsync(500);
 

@@ -59,11 +59,11 @@ public sealed class Sg3BrowserTests : IAsyncLifetime
         try
         {
             await admin.GotoAsync("/admin/models");
-            await admin.WaitForURLAsync("**/account/login**", UrlCommitted);
+            await WaitForAddressAsync(admin, "**/account/login**");
             await admin.FillAsync("#email", NadaAppFactory.AdminEmail);
             await admin.FillAsync("#password", NadaAppFactory.AdminPassword);
             await admin.ClickAsync("#sign-in");
-            await admin.WaitForURLAsync("**/admin/models", UrlCommitted);
+            await WaitForAddressAsync(admin, "**/admin/models");
             await WaitForInteractiveAsync(admin);
             await Input(admin, "#upload-name").FillAsync("a-sg3t");
             await ChooseFilesAsync(admin, "#upload-file", ParityFiles.File("nvlabs", "sg3t.pkl"));
@@ -81,14 +81,14 @@ public sealed class Sg3BrowserTests : IAsyncLifetime
             await Input(page, "#iterations").PressAsync("Tab");
             await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "sg3-02-submit.png"), FullPage = true });
             await page.ClickAsync("#submit-job");
-            await page.WaitForURLAsync("**/jobs/*", UrlCommitted);
+            await WaitForAddressAsync(page, "**/jobs/*");
             await Assertions.Expect(page.Locator("#domain-link")).ToBeVisibleAsync(new() { Timeout = 300_000 });
             await Assertions.Expect(page.Locator("#job-live")).ToHaveAttributeAsync("data-status", "Succeeded");
             await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "sg3-03-trained.png"), FullPage = true });
 
             // The domain page samples it; the StyleGAN3 controls move the images, live.
             await page.ClickAsync("#domain-link");
-            await page.WaitForURLAsync("**/domains/*", UrlCommitted);
+            await WaitForAddressAsync(page, "**/domains/*");
             await WaitForInteractiveAsync(page);
             await Assertions.Expect(page.Locator("#sg3-transform")).ToBeVisibleAsync();
             await Input(page, "#seeds").FillAsync("1, 2");

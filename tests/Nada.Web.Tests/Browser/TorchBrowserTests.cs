@@ -36,7 +36,7 @@ public sealed class TorchBrowserTests : IAsyncLifetime
             await Input(page, "#iterations").FillAsync("6");
             await Input(page, "#iterations").PressAsync("Tab");
             await page.ClickAsync("#submit-job");
-            await page.WaitForURLAsync("**/jobs/*", UrlCommitted);
+            await WaitForAddressAsync(page, "**/jobs/*");
 
             // The real engine's first preview (step 1) and the final one: a grid of frozen over adapted images.
             var preview = page.Locator("#preview-image");
@@ -48,7 +48,7 @@ public sealed class TorchBrowserTests : IAsyncLifetime
             await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "torch-01-live-done.png"), FullPage = true });
 
             await page.ClickAsync("#domain-link");
-            await page.WaitForURLAsync("**/domains/*", UrlCommitted);
+            await WaitForAddressAsync(page, "**/domains/*");
             await WaitForInteractiveAsync(page);
             await Input(page, "#seeds").FillAsync("1, 2");
             await page.ClickAsync("#sample");

@@ -161,7 +161,7 @@ public sealed class CrossPortFormPostTests(SecurityApp fixture) : IAsyncLifetime
         await page.FillAsync("#email", email);
         await page.FillAsync("#password", password);
         await page.ClickAsync("#sign-in");
-        await page.WaitForURLAsync(u => !u.Contains("/account/login"), new() { WaitUntil = WaitUntilState.Commit });
+        await BrowserSupport.WaitForAddressAsync(page, new System.Text.RegularExpressions.Regex("^(?!.*/account/login)"));
         return page;
     }
 
