@@ -27,17 +27,15 @@ public sealed class JobRecovery(
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        bool recovered = tickets.LocalSlots == 0;
-        if (recovered) gate.Open();
+        if (tickets.LocalSlots == 0) gate.Open();   // a box that trains nothing left no jobs running
         var period = TimeSpan.FromSeconds(Math.Max(0.2, options.Value.SweepSeconds));
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                if (!recovered)
+                if (!gate.IsOpen)
                 {
                     await RecoverOwnAsync(stoppingToken);
-                    recovered = true;
                     gate.Open();
                 }
                 await SweepAsync(stoppingToken);
@@ -55,8 +53,8 @@ public sealed class JobRecovery(
     public async Task RecoverOwnAsync(CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var ids = (await db.Jobs.Where(j => j.Status == JobStatus.Running && (j.ServerId == server.Name || j.ServerId == null))
-            .Select(j => j.Id).ToListAsync(ct)).Where(id => !running.IsRunningHere(id)).ToList();
+        var ids = await db.Jobs.Where(j => j.Status == JobStatus.Running && (j.ServerId == server.Name || j.ServerId == null))
+            .Select(j => j.Id).ToListAsync(ct);
         await Requeue(db, ids, "was running on this box when it stopped", ct);
         if (await db.Jobs.AnyAsync(j => j.Status == JobStatus.Queued, ct)) tickets.FillIdleSlots();
     }

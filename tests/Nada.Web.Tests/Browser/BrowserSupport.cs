@@ -23,7 +23,7 @@ internal static class BrowserSupport
         Assertions.Expect(page).ToHaveURLAsync(pattern, new PageAssertionsToHaveURLOptions { Timeout = timeoutMs });
 
     /// <summary>A URL glob as an anchored regular expression.</summary>
-    public static Regex GlobPattern(string glob)
+    private static Regex GlobPattern(string glob)
     {
         var sb = new StringBuilder("^");
         for (int i = 0; i < glob.Length; i++)
